@@ -1,0 +1,329 @@
+// Package initproc is the parent side of the init protocol: it starts
+// `husk init` (the binary re-executed, whose C constructor runs the plan),
+// sends the plan over the init pipe and answers the child's sync requests.
+package initproc
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/husk-runtime/husk/libcontainer/initplan"
+)
+
+// EnvInitPipe names the fd number of the init pipe in the child's
+// environment; the constructor runs only when it is set.
+const EnvInitPipe = "_HUSK_INITPIPE"
+
+// Handler answers the child's requests during set-up. Each method returns
+// the payload of the SyncAck (nil for none) or an error that aborts the
+// set-up.
+type Handler interface {
+	// Pid is called when the child forked (OpFork): pid is the process that
+	// will become the payload.
+	Pid(pid int) error
+	// Usermap asks for uid_map/gid_map of pid to be written.
+	Usermap(pid int) error
+	// Hooks runs prestart and createRuntime hooks and returns the state JSON
+	// that the child hands to createContainer and startContainer hooks.
+	Hooks(pid int) ([]byte, error)
+	// Console receives the pty master.
+	Console(master *os.File) error
+	// Seccomp receives the seccomp listener fd.
+	Seccomp(fd *os.File) error
+	// Log receives a log line of the child (level, message).
+	Log(level, msg string)
+}
+
+// Spawn describes the child to start.
+type Spawn struct {
+	// Exe is the binary to re-execute (the sealed husk binary).
+	Exe string
+	// Cloneflags are the namespaces created at clone time.
+	Cloneflags uintptr
+	// UidMappings/GidMappings are written by Go's fork when Cloneflags has
+	// CLONE_NEWUSER.
+	UidMappings []syscall.SysProcIDMap
+	GidMappings []syscall.SysProcIDMap
+	// GidMappingsEnableSetgroups as in syscall.SysProcAttr.
+	GidMappingsEnableSetgroups bool
+	// Stdin, Stdout, Stderr of the child (nil: /dev/null as os/exec does).
+	Stdin, Stdout, Stderr *os.File
+	// ExtraFiles become fds 3.. in the child; the init pipe is appended after
+	// them. The plan refers to them by number (3 + index).
+	ExtraFiles []*os.File
+	// CgroupFD, when >= 0, starts the child in that cgroup (v2, CLONE_INTO_CGROUP).
+	CgroupFD int
+	// Setpgid/Foreground put the child in its own process group.
+	Setpgid bool
+}
+
+// Init is a started child.
+type Init struct {
+	Cmd  *exec.Cmd
+	Pid  int // the payload's pid (after OpFork, the forked child)
+	pipe *os.File
+	// Forked is true when Pid is not Cmd's process (OpFork was used).
+	Forked bool
+}
+
+// PipeFd is the fd number the init pipe gets in a child with n extra files.
+func PipeFd(nExtra int) int { return 3 + nExtra }
+
+// Start starts the child and sends it the plan. The child blocks until the
+// plan arrives, so the caller can place it in cgroups between Start and
+// Sync by passing the plan to Sync instead.
+func Start(s *Spawn) (*Init, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("init pipe: %w", err)
+	}
+	parent := os.NewFile(uintptr(fds[0]), "init-pipe-parent")
+	child := os.NewFile(uintptr(fds[1]), "init-pipe-child")
+	defer child.Close()
+
+	cmd := &exec.Cmd{
+		Path:       s.Exe,
+		Args:       []string{"husk", "init"},
+		Env:        []string{EnvInitPipe + "=" + strconv.Itoa(PipeFd(len(s.ExtraFiles)))},
+		ExtraFiles: append(append([]*os.File{}, s.ExtraFiles...), child),
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags:                 s.Cloneflags,
+			UidMappings:                s.UidMappings,
+			GidMappings:                s.GidMappings,
+			GidMappingsEnableSetgroups: s.GidMappingsEnableSetgroups,
+			Setpgid:                    s.Setpgid,
+		},
+	}
+	if s.Stdin != nil {
+		cmd.Stdin = s.Stdin
+	}
+	if s.Stdout != nil {
+		cmd.Stdout = s.Stdout
+	}
+	if s.Stderr != nil {
+		cmd.Stderr = s.Stderr
+	}
+	if s.CgroupFD >= 0 {
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = s.CgroupFD
+	}
+	if err := cmd.Start(); err != nil {
+		parent.Close()
+		return nil, fmt.Errorf("start init process: %w", err)
+	}
+	return &Init{Cmd: cmd, Pid: cmd.Process.Pid, pipe: parent}, nil
+}
+
+// SendPlan writes the plan to the child.
+func (in *Init) SendPlan(plan []byte) error {
+	if _, err := in.pipe.Write(plan); err != nil {
+		return fmt.Errorf("send init plan: %w", err)
+	}
+	return nil
+}
+
+// ChildError is an error reported by the init child itself.
+type ChildError struct{ Msg string }
+
+func (e *ChildError) Error() string { return e.Msg }
+
+// Sync answers the child's requests until it reports ready (SyncReady) or
+// fails. After a nil return the pipe stays open: WaitExec reads it to EOF.
+func (in *Init) Sync(h Handler) error {
+	for {
+		typ, payload, files, err := in.recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return in.deadChildError()
+			}
+			return err
+		}
+		var ack []byte
+		switch typ {
+		case initplan.SyncError:
+			return &ChildError{Msg: string(payload)}
+		case initplan.SyncLog:
+			lvl, msg, _ := cut(payload)
+			h.Log(lvl, msg)
+			continue
+		case initplan.SyncReady:
+			return nil
+		case initplan.SyncPid:
+			pid, err := u32(payload)
+			if err != nil {
+				return err
+			}
+			// Reap the middle process, which exits right after sending.
+			if _, err := in.Cmd.Process.Wait(); err != nil {
+				return fmt.Errorf("wait for the intermediate init: %w", err)
+			}
+			in.Pid, in.Forked = pid, true
+			err = h.Pid(pid)
+			if err != nil {
+				return err
+			}
+		case initplan.SyncUsermap:
+			pid, err := u32(payload)
+			if err != nil {
+				return err
+			}
+			if err := h.Usermap(pid); err != nil {
+				return err
+			}
+		case initplan.SyncHooks:
+			if ack, err = h.Hooks(in.Pid); err != nil {
+				return err
+			}
+		case initplan.SyncConsole, initplan.SyncSeccomp:
+			if len(files) != 1 {
+				closeAll(files)
+				return fmt.Errorf("init sent %d fds with sync message %d, want 1", len(files), typ)
+			}
+			if typ == initplan.SyncConsole {
+				err = h.Console(files[0])
+			} else {
+				err = h.Seccomp(files[0])
+			}
+			if err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unexpected sync message %d from init", typ)
+		}
+		if err := in.ack(ack); err != nil {
+			return err
+		}
+	}
+}
+
+// WaitExec reads the pipe until EOF (the payload was exec'd: the pipe is
+// close-on-exec) and returns the child's error if the exec failed.
+func (in *Init) WaitExec(h Handler) error {
+	for {
+		typ, payload, files, err := in.recv()
+		closeAll(files)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch typ {
+		case initplan.SyncError:
+			return &ChildError{Msg: string(payload)}
+		case initplan.SyncLog:
+			lvl, msg, _ := cut(payload)
+			h.Log(lvl, msg)
+		default:
+			return fmt.Errorf("unexpected sync message %d from init after ready", typ)
+		}
+	}
+}
+
+// Close closes the parent's end of the init pipe.
+func (in *Init) Close() error { return in.pipe.Close() }
+
+func (in *Init) deadChildError() error {
+	return errors.New("init process exited during set-up without reporting an error")
+}
+
+func (in *Init) ack(payload []byte) error {
+	hdr := make([]byte, 8, 8+len(payload))
+	binary.LittleEndian.PutUint32(hdr, initplan.SyncAck)
+	binary.LittleEndian.PutUint32(hdr[4:], uint32(len(payload)))
+	if _, err := in.pipe.Write(append(hdr, payload...)); err != nil {
+		return fmt.Errorf("answer init: %w", err)
+	}
+	return nil
+}
+
+// maxMsg bounds one sync message from the child.
+const maxMsg = 1 << 20
+
+func (in *Init) recv() (uint32, []byte, []*os.File, error) {
+	hdr := make([]byte, 8)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	rc, err := in.pipe.SyscallConn()
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	var n, oobn int
+	var rerr error
+	// The header is read with recvmsg so that fds attached to it arrive.
+	err = rc.Read(func(fd uintptr) bool {
+		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), hdr, oob, unix.MSG_CMSG_CLOEXEC)
+		return rerr != unix.EAGAIN
+	})
+	if err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("read from init pipe: %w", err)
+	}
+	var files []*os.File
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err == nil {
+			for _, m := range msgs {
+				fds, err := unix.ParseUnixRights(&m)
+				if err == nil {
+					for _, fd := range fds {
+						files = append(files, os.NewFile(uintptr(fd), "init-fd"))
+					}
+				}
+			}
+		}
+	}
+	if n == 0 {
+		closeAll(files)
+		return 0, nil, nil, io.EOF
+	}
+	if n < 8 {
+		if _, err := io.ReadFull(in.pipe, hdr[n:]); err != nil {
+			closeAll(files)
+			return 0, nil, nil, fmt.Errorf("read from init pipe: %w", err)
+		}
+	}
+	typ := binary.LittleEndian.Uint32(hdr)
+	l := binary.LittleEndian.Uint32(hdr[4:])
+	if l > maxMsg {
+		closeAll(files)
+		return 0, nil, nil, fmt.Errorf("init sent a %d-byte message", l)
+	}
+	payload := make([]byte, l)
+	if _, err := io.ReadFull(in.pipe, payload); err != nil {
+		closeAll(files)
+		return 0, nil, nil, fmt.Errorf("read from init pipe: %w", err)
+	}
+	return typ, payload, files, nil
+}
+
+func u32(b []byte) (int, error) {
+	if len(b) != 4 {
+		return 0, fmt.Errorf("init sent a %d-byte pid", len(b))
+	}
+	return int(binary.LittleEndian.Uint32(b)), nil
+}
+
+func cut(b []byte) (string, string, bool) {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i]), string(b[i+1:]), true
+		}
+	}
+	return "info", string(b), false
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
