@@ -147,31 +147,31 @@ type Process struct {
 // Config is a container's resolved configuration.
 type Config struct {
 	// Rootfs is the absolute host path of the container's root.
-	Rootfs           string
-	Readonlyfs       bool
-	RootPropagation  uintptr // linux.rootfsPropagation as MS_* flags (0 = default rslave)
-	NoPivotRoot      bool
-	Hostname         string
-	Domainname       string
-	Namespaces       []Namespace
-	UIDMappings      []IDMap
-	GIDMappings      []IDMap
-	TimeOffsets      map[string]specs.LinuxTimeOffset
-	Mounts           []*Mount
-	Devices          []*Device
-	MaskPaths        []string
-	ReadonlyPaths    []string
-	Sysctl           map[string]string
-	Personality      *specs.LinuxPersonality
-	MountLabel       string
-	Hooks            Hooks
-	Process          *Process
-	Cgroups          *Cgroup
-	Seccomp          *specs.LinuxSeccomp
-	NoNewKeyring     bool
-	Labels           []string          // "bundle=...", annotations as key=value
-	Annotations      map[string]string // copied from the spec
-	OCIVersion       string
+	Rootfs          string
+	Readonlyfs      bool
+	RootPropagation uintptr // linux.rootfsPropagation as MS_* flags (0 = default rslave)
+	NoPivotRoot     bool
+	Hostname        string
+	Domainname      string
+	Namespaces      []Namespace
+	UIDMappings     []IDMap
+	GIDMappings     []IDMap
+	TimeOffsets     map[string]specs.LinuxTimeOffset
+	Mounts          []*Mount
+	Devices         []*Device
+	MaskPaths       []string
+	ReadonlyPaths   []string
+	Sysctl          map[string]string
+	Personality     *specs.LinuxPersonality
+	MountLabel      string
+	Hooks           Hooks
+	Process         *Process
+	Cgroups         *Cgroup
+	Seccomp         *specs.LinuxSeccomp
+	NoNewKeyring    bool
+	Labels          []string          // "bundle=...", annotations as key=value
+	Annotations     map[string]string // copied from the spec
+	OCIVersion      string
 }
 
 // Cgroup is the container's cgroup placement and resources.

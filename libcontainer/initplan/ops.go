@@ -37,14 +37,14 @@ const (
 // i = int, l = string list, b = bytes.
 const (
 	// --- namespace stage (runs first, in the constructor) ---
-	OpSetns       uint32 = 1  // i nstype (CLONE_NEW*), s path: open path, setns
-	OpUnshare     uint32 = 2  // i flags: unshare(flags)
-	OpUsernsSync  uint32 = 3  // (none): send SyncUsermap{pid}, wait for SyncAck (parent writes maps)
-	OpTimeOffsets uint32 = 4  // s text: write to /proc/self/timens_offsets
-	OpFork        uint32 = 5  // (none): clone(CLONE_PARENT); the middle sends SyncPid{pid} and exits 0, the child waits for SyncAck
-	OpSetsid      uint32 = 6  // (none): setsid()
-	OpDumpable    uint32 = 7  // i value: prctl(PR_SET_DUMPABLE, value)
-	OpNetnsFd     uint32 = 8  // reserved: join a netns from a passed fd
+	OpSetns       uint32 = 1 // i nstype (CLONE_NEW*), s path: open path, setns
+	OpUnshare     uint32 = 2 // i flags: unshare(flags)
+	OpUsernsSync  uint32 = 3 // (none): send SyncUsermap{pid}, wait for SyncAck (parent writes maps)
+	OpTimeOffsets uint32 = 4 // s text: write to /proc/self/timens_offsets
+	OpFork        uint32 = 5 // (none): clone(CLONE_PARENT); the middle sends SyncPid{pid} and exits 0, the child waits for SyncAck
+	OpSetsid      uint32 = 6 // (none): setsid()
+	OpDumpable    uint32 = 7 // i value: prctl(PR_SET_DUMPABLE, value)
+	OpNetnsFd     uint32 = 8 // reserved: join a netns from a passed fd
 
 	// --- rootfs stage ---
 	OpHostname    uint32 = 20 // s name: sethostname
@@ -55,22 +55,22 @@ const (
 	// i MOUNT_ATTR_* set, i MOUNT_ATTR_* clear, i idmap userns fd (-1 none),
 	// i MountOpt* bits. Binds are made with MS_BIND(|MS_REC) first and then
 	// remounted with the other flags, keeping locked flags on EPERM.
-	OpMount       uint32 = 23
-	OpMknod       uint32 = 24 // s path, i mode (S_IF* | perm), i rdev, i uid, i gid
-	OpBindDev     uint32 = 25 // s path (container), s host path: create empty file, bind-mount the host node
-	OpSymlink     uint32 = 26 // s target, s link path (container): symlink, EEXIST ignored
-	OpSyncHooks   uint32 = 27 // (none): send SyncHooks, wait for SyncAck whose payload is the state JSON for later hooks
-	OpHook        uint32 = 28 // s kind, i index, s path, l args, l env, i timeout seconds: run with the state JSON on stdin
-	OpPivotRoot   uint32 = 29 // (none): pivot_root into the prepared rootfs, detach the old root
-	OpChrootMove  uint32 = 30 // (none): --no-pivot: mount --move rootfs /, chroot
-	OpMask        uint32 = 31 // s path: dir -> ro tmpfs, other -> bind /dev/null; missing is fine
-	OpReadonly    uint32 = 32 // s path: rbind onto itself, remount ro; missing is fine
-	OpSysctl      uint32 = 33 // s key (dotted), s value: write /proc/sys/<key with / >
-	OpRemount     uint32 = 34 // s path (container, after pivot), i flags: MS_BIND|MS_REMOUNT|flags (keeps locked flags)
-	OpMkdir       uint32 = 35 // s path (container), i mode: mkdir -p inside the rootfs
-	OpConsole     uint32 = 36 // i rows, i cols, i uid, i gid, i mount /dev/console (0/1): new pty, send master with SyncConsole, slave on 0,1,2, TIOCSCTTY
-	OpProcWrite   uint32 = 37 // s path (absolute, under /proc), s value: write through the init's own procfs
-	OpChdirRoot   uint32 = 38 // (none): chdir("/")
+	OpMount      uint32 = 23
+	OpMknod      uint32 = 24 // s path, i mode (S_IF* | perm), i rdev, i uid, i gid
+	OpBindDev    uint32 = 25 // s path (container), s host path: create empty file, bind-mount the host node
+	OpSymlink    uint32 = 26 // s target, s link path (container): symlink, EEXIST ignored
+	OpSyncHooks  uint32 = 27 // (none): send SyncHooks, wait for SyncAck whose payload is the state JSON for later hooks
+	OpHook       uint32 = 28 // s kind, i index, s path, l args, l env, i timeout seconds: run with the state JSON on stdin
+	OpPivotRoot  uint32 = 29 // (none): pivot_root into the prepared rootfs, detach the old root
+	OpChrootMove uint32 = 30 // (none): --no-pivot: mount --move rootfs /, chroot
+	OpMask       uint32 = 31 // s path: dir -> ro tmpfs, other -> bind /dev/null; missing is fine
+	OpReadonly   uint32 = 32 // s path: rbind onto itself, remount ro; missing is fine
+	OpSysctl     uint32 = 33 // s key (dotted), s value: write /proc/sys/<key with / >
+	OpRemount    uint32 = 34 // s path (container, after pivot), i flags: MS_BIND|MS_REMOUNT|flags (keeps locked flags)
+	OpMkdir      uint32 = 35 // s path (container), i mode: mkdir -p inside the rootfs
+	OpConsole    uint32 = 36 // i rows, i cols, i uid, i gid, i mount /dev/console (0/1): new pty, send master with SyncConsole, slave on 0,1,2, TIOCSCTTY
+	OpProcWrite  uint32 = 37 // s path (absolute, under /proc), s value: write through the init's own procfs
+	OpChdirRoot  uint32 = 38 // (none): chdir("/")
 
 	// --- process stage ---
 	OpRlimit      uint32 = 50 // i resource, i soft, i hard (RLIM_INFINITY = -1)
