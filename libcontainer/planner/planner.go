@@ -1,0 +1,117 @@
+// Package planner turns a resolved container configuration into the init
+// plan that husk's C init executes: every decision (order, flags, paths) is
+// made here, in Go, where it can be unit-tested without root; the init only
+// carries it out. The order follows runc's init: namespaces, rootfs, hooks,
+// pivot_root, console, finalize, credentials, seccomp, exec.
+package planner
+
+import (
+	"syscall"
+
+	"github.com/husk-runtime/husk/libcontainer/configs"
+	"github.com/husk-runtime/husk/libcontainer/initplan"
+)
+
+// Mode says which plan to build.
+type Mode int
+
+const (
+	// ModeCreate builds a container's init that waits on the exec fifo.
+	ModeCreate Mode = iota
+	// ModeRun builds a container's init that execs right away (husk run).
+	ModeRun
+	// ModeExec builds a process joining a running container.
+	ModeExec
+)
+
+// NsPath is a namespace to join for exec.
+type NsPath struct {
+	Type configs.NamespaceType
+	Path string
+}
+
+// CgroupMount is one piece of what a "cgroup" mount shows in the container,
+// relative to the mount's destination: a mount (Source/FSType/Data) on Dest,
+// or, when Symlink is set, a symlink Dest -> Symlink.
+type CgroupMount struct {
+	Source  string
+	Dest    string
+	FSType  string
+	Data    string
+	Flags   uintptr
+	Symlink string
+}
+
+// Options are the runtime facts the plan depends on.
+type Options struct {
+	Mode Mode
+	// ID is the container id (session keyring name).
+	ID string
+	// Process overrides cfg.Process (exec).
+	Process *configs.Process
+	// FifoFd is the child's fd of the exec fifo (ModeCreate).
+	FifoFd int
+	// PreserveFds is the number of fds after stdio passed to the payload.
+	PreserveFds int
+	// NsPaths are the container's namespaces (ModeExec), in join order.
+	NsPaths []NsPath
+	// CgroupMounts expands "cgroup" mounts (computed by the cgroup manager).
+	CgroupMounts func(cgroupns bool) []CgroupMount
+	// Hooks tells whether prestart/createRuntime hooks must run (a sync
+	// round trip) and which createContainer/startContainer hooks the init runs.
+	Hooks configs.Hooks
+	// Seccomp is the compiled filter (nil: none).
+	Seccomp *Seccomp
+	// HostDevices uses bind mounts instead of mknod (user namespaces).
+	HostDevices bool
+}
+
+// Seccomp is a compiled seccomp program.
+type Seccomp struct {
+	Program []byte // n x struct sock_filter
+	Flags   uint64
+	Notify  bool
+}
+
+// Result is a plan and how to start its child.
+type Result struct {
+	Plan        *initplan.Plan
+	Cloneflags  uintptr
+	UidMappings []syscall.SysProcIDMap
+	GidMappings []syscall.SysProcIDMap
+	// Setgroups enables setgroups(2) in a new user namespace created at clone.
+	Setgroups bool
+	// Forks is true when the init forks (OpFork): the payload is a child
+	// of the started process (CLONE_PARENT makes it ours).
+	Forks bool
+}
+
+// Build makes the plan.
+func Build(cfg *configs.Config, o *Options) (*Result, error) {
+	r := &Result{Plan: initplan.New()}
+	proc := cfg.Process
+	if o.Process != nil {
+		proc = o.Process
+	}
+	if o.Mode == ModeExec {
+		planExecNamespaces(r, cfg, o)
+		r.Plan.Add(initplan.OpSetsid)
+		if err := planProcess(r.Plan, cfg, proc, o, false); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+	if proc.OOMScoreAdj != nil {
+		// Before any new user namespace: lowering it needs host privileges.
+		r.Plan.Add(initplan.OpOOMScoreAdj, initplan.I(int64(*proc.OOMScoreAdj)))
+	}
+	planNamespaces(r, cfg)
+	r.Plan.Add(initplan.OpSetsid)
+	if err := planRootfs(r.Plan, cfg, proc, o); err != nil {
+		return nil, err
+	}
+	if err := planProcess(r.Plan, cfg, proc, o, true); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,158 @@
+package planner
+
+import (
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/husk-runtime/husk/libcontainer/configs"
+	"github.com/husk-runtime/husk/libcontainer/initplan"
+)
+
+// planProcess emits the process set-up in runc's order: console (exec),
+// keyring, rlimits, personality, scheduling, no_new_privs, seccomp when it
+// needs privileges, fds, bounding set, user, capabilities, umask, cwd,
+// executable lookup, late seccomp, ready, the start barrier, startContainer
+// hooks, exec.
+func planProcess(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o *Options, isInit bool) error {
+	if !isInit {
+		if proc.Terminal {
+			p.Add(initplan.OpConsole, initplan.I(int64(proc.ConsoleHeight)), initplan.I(int64(proc.ConsoleWidth)),
+				initplan.I(int64(proc.UID)), initplan.I(int64(proc.GID)), initplan.I(0))
+		}
+		if proc.OOMScoreAdj != nil {
+			p.Add(initplan.OpOOMScoreAdj, initplan.I(int64(*proc.OOMScoreAdj)))
+		}
+	}
+	if isInit && !cfg.NoNewKeyring {
+		p.Add(initplan.OpKeyring, initplan.S("_ses."+o.ID))
+	}
+	for _, rl := range proc.Rlimits {
+		p.Add(initplan.OpRlimit, initplan.I(int64(rl.Type)), initplan.U(rl.Soft), initplan.U(rl.Hard))
+	}
+	if isInit && cfg.Personality != nil {
+		p.Add(initplan.OpPersonality, initplan.U(personality(string(cfg.Personality.Domain))))
+	}
+	if s := proc.Scheduler; s != nil {
+		var flags uint64
+		for _, f := range s.Flags {
+			flags |= schedFlag(string(f))
+		}
+		p.Add(initplan.OpScheduler, initplan.I(schedPolicy(string(s.Policy))), initplan.I(int64(s.Nice)),
+			initplan.I(int64(s.Priority)), initplan.U(flags), initplan.U(s.Runtime), initplan.U(s.Deadline), initplan.U(s.Period))
+	}
+	if io := proc.IOPriority; io != nil {
+		p.Add(initplan.OpIOPrio, initplan.I(ioprioClass(string(io.Class))), initplan.I(int64(io.Priority)))
+	}
+	if proc.NoNewPrivileges {
+		p.Add(initplan.OpNoNewPrivs)
+	}
+	if o.Seccomp != nil && !proc.NoNewPrivileges {
+		addSeccomp(p, o.Seccomp)
+	}
+	p.Add(initplan.OpCloseFds, initplan.I(int64(3+o.PreserveFds)))
+	if proc.Capabilities != nil {
+		p.Add(initplan.OpCapBounding, initplan.U(proc.Capabilities.Bounding))
+	}
+	setgroups := int64(1)
+	if cfg.HasNamespace(configs.NEWUSER) && len(proc.AdditionalGids) == 0 {
+		setgroups = 0 // leave the (possibly denied) group list alone
+	}
+	p.Add(initplan.OpUser, initplan.I(int64(proc.UID)), initplan.I(int64(proc.GID)),
+		initplan.U32s(proc.AdditionalGids), initplan.I(setgroups))
+	if c := proc.Capabilities; c != nil {
+		p.Add(initplan.OpCaps, initplan.U(c.Effective), initplan.U(c.Permitted), initplan.U(c.Inheritable), initplan.U(c.Ambient))
+	}
+	umask := uint32(0o022)
+	if proc.Umask != nil {
+		umask = *proc.Umask
+	}
+	p.Add(initplan.OpUmask, initplan.I(int64(umask)))
+	if proc.Cwd != "" {
+		p.Add(initplan.OpChdir, initplan.S(proc.Cwd))
+	}
+	p.Add(initplan.OpLookup, initplan.S(proc.Args[0]), initplan.S(envValue(proc.Env, "PATH")))
+	if o.Seccomp != nil && proc.NoNewPrivileges {
+		addSeccomp(p, o.Seccomp)
+	}
+	p.Add(initplan.OpReady)
+	if o.Mode == ModeCreate {
+		p.Add(initplan.OpWaitStart, initplan.I(int64(o.FifoFd)))
+	}
+	if isInit {
+		addHooks(p, configs.StartContainer, o.Hooks[configs.StartContainer])
+	}
+	p.Add(initplan.OpExec, initplan.L(proc.Args), initplan.L(proc.Env))
+	return nil
+}
+
+func addSeccomp(p *initplan.Plan, s *Seccomp) {
+	p.Add(initplan.OpSeccomp, initplan.B(s.Program), initplan.U(s.Flags), initplan.I(b2i(s.Notify)))
+}
+
+func envValue(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+func personality(domain string) uint64 {
+	if domain == "LINUX32" {
+		return 0x0008 // PER_LINUX32
+	}
+	return 0 // PER_LINUX
+}
+
+func schedPolicy(p string) int64 {
+	switch p {
+	case "SCHED_FIFO":
+		return unix.SCHED_FIFO
+	case "SCHED_RR":
+		return unix.SCHED_RR
+	case "SCHED_BATCH":
+		return unix.SCHED_BATCH
+	case "SCHED_ISO":
+		return 4
+	case "SCHED_IDLE":
+		return unix.SCHED_IDLE
+	case "SCHED_DEADLINE":
+		return 6
+	}
+	return unix.SCHED_NORMAL
+}
+
+func schedFlag(f string) uint64 {
+	switch f {
+	case "SCHED_FLAG_RESET_ON_FORK":
+		return 0x01
+	case "SCHED_FLAG_RECLAIM":
+		return 0x02
+	case "SCHED_FLAG_DL_OVERRUN":
+		return 0x04
+	case "SCHED_FLAG_KEEP_POLICY":
+		return 0x08
+	case "SCHED_FLAG_KEEP_PARAMS":
+		return 0x10
+	case "SCHED_FLAG_UTIL_CLAMP_MIN":
+		return 0x20
+	case "SCHED_FLAG_UTIL_CLAMP_MAX":
+		return 0x40
+	}
+	return 0
+}
+
+func ioprioClass(c string) int64 {
+	switch c {
+	case "IOPRIO_CLASS_RT":
+		return 1
+	case "IOPRIO_CLASS_BE":
+		return 2
+	case "IOPRIO_CLASS_IDLE":
+		return 3
+	}
+	return 0
+}

@@ -1,0 +1,258 @@
+package planner
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"sort"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/husk-runtime/husk/libcontainer/configs"
+	"github.com/husk-runtime/husk/libcontainer/initplan"
+)
+
+// DefaultDevices are created in every container with its own /dev, as runc does.
+var DefaultDevices = []configs.Device{
+	{Path: "/dev/null", Type: 'c', Major: 1, Minor: 3, FileMode: 0o666},
+	{Path: "/dev/zero", Type: 'c', Major: 1, Minor: 5, FileMode: 0o666},
+	{Path: "/dev/full", Type: 'c', Major: 1, Minor: 7, FileMode: 0o666},
+	{Path: "/dev/random", Type: 'c', Major: 1, Minor: 8, FileMode: 0o666},
+	{Path: "/dev/urandom", Type: 'c', Major: 1, Minor: 9, FileMode: 0o666},
+	{Path: "/dev/tty", Type: 'c', Major: 5, Minor: 0, FileMode: 0o666},
+}
+
+// planRootfs emits the mount namespace set-up up to and including the
+// read-only remounts, masks and sysctls.
+func planRootfs(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o *Options) error {
+	newMntns := cfg.HasNamespace(configs.NEWNS) && cfg.NamespacePath(configs.NEWNS) == ""
+	var post []func()
+	if newMntns {
+		p.Add(initplan.OpPrepareRoot, initplan.S(cfg.Rootfs), initplan.U(uint64(cfg.RootPropagation)))
+		for i, m := range cfg.Mounts {
+			if m.Device == "cgroup" || m.Device == "cgroup2" {
+				post = append(post, planCgroupMount(p, cfg, m, o)...)
+				continue
+			}
+			if err := addMount(p, m, i); err != nil {
+				return err
+			}
+			if m.Destination == "/dev" && m.Flags&unix.MS_RDONLY != 0 && !m.IsBind() {
+				// /dev is filled first and made read-only after pivot_root.
+				dev := *m
+				post = append(post, func() { addRemount(p, "/dev", dev.Flags) })
+			}
+		}
+		if needsSetupDev(cfg) {
+			planDevices(p, cfg, o)
+		}
+		if proc.Cwd != "" && proc.Cwd != "/" {
+			p.Add(initplan.OpMkdir, initplan.S(proc.Cwd), initplan.I(0o755))
+		}
+	}
+	planSyncHooks(p, o)
+	if newMntns {
+		if cfg.NoPivotRoot {
+			p.Add(initplan.OpChrootMove)
+		} else {
+			p.Add(initplan.OpPivotRoot)
+		}
+	}
+	if proc.Terminal {
+		p.Add(initplan.OpConsole, initplan.I(int64(proc.ConsoleHeight)), initplan.I(int64(proc.ConsoleWidth)),
+			initplan.I(int64(proc.UID)), initplan.I(int64(proc.GID)), initplan.I(b2i(newMntns)))
+	}
+	for _, f := range post {
+		f()
+	}
+	if newMntns && cfg.Readonlyfs {
+		addRemount(p, "/", unix.MS_RDONLY)
+	}
+	if cfg.HasNamespace(configs.NEWUTS) {
+		if cfg.Hostname != "" {
+			p.Add(initplan.OpHostname, initplan.S(cfg.Hostname))
+		}
+		if cfg.Domainname != "" {
+			p.Add(initplan.OpDomainname, initplan.S(cfg.Domainname))
+		}
+	}
+	keys := make([]string, 0, len(cfg.Sysctl))
+	for k := range cfg.Sysctl {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p.Add(initplan.OpSysctl, initplan.S(k), initplan.S(cfg.Sysctl[k]))
+	}
+	for _, path := range cfg.ReadonlyPaths {
+		p.Add(initplan.OpReadonly, initplan.S(path))
+	}
+	for _, path := range cfg.MaskPaths {
+		p.Add(initplan.OpMask, initplan.S(path))
+	}
+	return nil
+}
+
+func addRemount(p *initplan.Plan, path string, flags uintptr) {
+	keep := flags & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC |
+		unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_STRICTATIME)
+	p.Add(initplan.OpRemount, initplan.S(path), initplan.U(uint64(keep)))
+}
+
+// addMount emits one mount of config.json.
+func addMount(p *initplan.Plan, m *configs.Mount, idx int) error {
+	var opts uint64
+	if m.IsBind() {
+		fi, err := os.Stat(m.Source)
+		if err != nil {
+			return fmt.Errorf("mounts[%d]: bind source %s: %w", idx, m.Source, unwrapPathErr(err))
+		}
+		if !fi.IsDir() {
+			opts |= initplan.MountOptFile
+		}
+	}
+	if m.RecAttrSet != 0 || m.RecAttrClr != 0 {
+		opts |= initplan.MountOptRecAttr
+	}
+	if m.IDMapRecursive {
+		opts |= initplan.MountOptIDMapRec
+	}
+	if m.Extensions&configs.ExtTmpcopyup != 0 {
+		opts |= initplan.MountOptTmpcopyup
+	}
+	prop := make([]uint64, len(m.PropagationFlags))
+	for i, f := range m.PropagationFlags {
+		prop[i] = uint64(f)
+	}
+	p.Add(initplan.OpMount, initplan.S(m.Source), initplan.S(m.Destination), initplan.S(m.Device),
+		initplan.U(uint64(m.Flags)), initplan.S(m.Data), initplan.U(uint64(m.ClearFlags)),
+		initplan.U64s(prop), initplan.U(m.RecAttrSet), initplan.U(m.RecAttrClr), initplan.I(-1), initplan.U(opts))
+	return nil
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// planCgroupMount expands a "cgroup" mount: a tmpfs with one read-only
+// view per hierarchy (v1), or a single cgroup2 view. It returns the
+// remounts that must wait until after pivot_root.
+func planCgroupMount(p *initplan.Plan, cfg *configs.Config, m *configs.Mount, o *Options) []func() {
+	cgroupns := cfg.HasNamespace(configs.NEWCGROUP)
+	var pieces []CgroupMount
+	if o.CgroupMounts != nil {
+		pieces = o.CgroupMounts(cgroupns)
+	}
+	base := m.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)
+	prop := make([]uint64, len(m.PropagationFlags))
+	for i, f := range m.PropagationFlags {
+		prop[i] = uint64(f)
+	}
+	add := func(src, dst, fstype string, flags uintptr, data string, opts uint64) {
+		p.Add(initplan.OpMount, initplan.S(src), initplan.S(dst), initplan.S(fstype), initplan.U(uint64(flags)),
+			initplan.S(data), initplan.I(0), initplan.U64s(prop), initplan.I(0), initplan.I(0), initplan.I(-1), initplan.U(opts))
+	}
+	if len(pieces) == 1 && pieces[0].Dest == "" && pieces[0].Symlink == "" {
+		c := pieces[0]
+		add(c.Source, m.Destination, c.FSType, base|c.Flags, c.Data, 0)
+		return nil
+	}
+	add("tmpfs", m.Destination, "tmpfs", base&^unix.MS_RDONLY, "mode=755", 0)
+	for _, c := range pieces {
+		dst := path.Join(m.Destination, c.Dest)
+		if c.Symlink != "" {
+			p.Add(initplan.OpSymlink, initplan.S(c.Symlink), initplan.S(dst))
+			continue
+		}
+		add(c.Source, dst, c.FSType, base|c.Flags, c.Data, 0)
+	}
+	if m.Flags&unix.MS_RDONLY == 0 {
+		return nil
+	}
+	dest := m.Destination
+	return []func(){func() { addRemount(p, dest, base) }}
+}
+
+// needsSetupDev: husk fills /dev unless /dev is bind-mounted from the host.
+func needsSetupDev(cfg *configs.Config) bool {
+	for _, m := range cfg.Mounts {
+		if m.Destination == "/dev" && m.IsBind() {
+			return false
+		}
+	}
+	return true
+}
+
+// planDevices creates the default and configured device nodes, the ptmx
+// symlink and the /dev/fd, stdin, stdout, stderr (and core) symlinks.
+func planDevices(p *initplan.Plan, cfg *configs.Config, o *Options) {
+	devs := make([]configs.Device, 0, len(DefaultDevices)+len(cfg.Devices))
+	seen := map[string]bool{}
+	for _, d := range cfg.Devices {
+		if d.Path == "/dev/ptmx" {
+			continue // always the devpts ptmx, through the symlink below
+		}
+		devs = append(devs, *d)
+		seen[d.Path] = true
+	}
+	for _, d := range DefaultDevices {
+		if !seen[d.Path] {
+			devs = append(devs, d)
+		}
+	}
+	for _, d := range devs {
+		if o.HostDevices {
+			p.Add(initplan.OpBindDev, initplan.S(d.Path), initplan.S(d.Path))
+			continue
+		}
+		mode := uint64(d.FileMode & 0o7777)
+		switch d.Type {
+		case 'b':
+			mode |= unix.S_IFBLK
+		case 'p':
+			mode |= unix.S_IFIFO
+		default:
+			mode |= unix.S_IFCHR
+		}
+		p.Add(initplan.OpMknod, initplan.S(d.Path), initplan.U(mode),
+			initplan.U(unix.Mkdev(uint32(d.Major), uint32(d.Minor))), initplan.I(int64(d.UID)), initplan.I(int64(d.GID)))
+	}
+	p.Add(initplan.OpSymlink, initplan.S("pts/ptmx"), initplan.S("/dev/ptmx"))
+	links := [][2]string{{"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+		{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"}}
+	if _, err := os.Stat("/proc/kcore"); err == nil {
+		links = append(links, [2]string{"/proc/kcore", "/dev/core"})
+	}
+	for _, l := range links {
+		p.Add(initplan.OpSymlink, initplan.S(l[0]), initplan.S(l[1]))
+	}
+}
+
+// planSyncHooks asks the parent to run prestart/createRuntime hooks (and
+// fetches the state JSON) when any hook runs before the payload, then runs
+// createContainer hooks in the container's mount namespace.
+func planSyncHooks(p *initplan.Plan, o *Options) {
+	h := o.Hooks
+	if len(h[configs.Prestart])+len(h[configs.CreateRuntime])+len(h[configs.CreateContainer])+len(h[configs.StartContainer]) == 0 {
+		return
+	}
+	p.Add(initplan.OpSyncHooks)
+	addHooks(p, configs.CreateContainer, h[configs.CreateContainer])
+}
+
+func addHooks(p *initplan.Plan, kind configs.HookKind, hooks []configs.Hook) {
+	for i, h := range hooks {
+		p.Add(initplan.OpHook, initplan.S(string(kind)), initplan.I(int64(i)), initplan.S(h.Path),
+			initplan.L(h.Args), initplan.L(h.Env), initplan.I(int64(h.Timeout)))
+	}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
