@@ -1,0 +1,289 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+
+	"github.com/husk-runtime/husk/libcontainer/configs"
+	"github.com/husk-runtime/husk/libcontainer/hooks"
+	"github.com/husk-runtime/husk/libcontainer/initproc"
+	"github.com/husk-runtime/husk/libcontainer/planner"
+	"github.com/husk-runtime/husk/libcontainer/state"
+)
+
+// CreateOpts are the options of create and run.
+type CreateOpts struct {
+	ID     string
+	Bundle string
+	Config *configs.Config
+	// Run makes the init exec right away (husk run) instead of waiting for start.
+	Run bool
+	// Stdio is the caller's (nil: inherit husk's).
+	Stdin, Stdout, Stderr *os.File
+	ConsoleSocket         string
+	PidfdSocket           string
+	PidFile               string
+	// PreserveFds are passed to the payload as fds 3...
+	PreserveFds []*os.File
+	// Foreground: husk stays and proxies the tty (run without -d).
+	Foreground bool
+}
+
+// Created is a container whose init is set up.
+type Created struct {
+	*Container
+	init *initproc.Init
+	tty  *ttyProxy
+}
+
+// Create sets up a container: state directory, cgroups, the init child with
+// its namespaces, mounts and process; on any failure nothing is left.
+func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
+	cfg := o.Config
+	h, err := rt.store().Create(o.ID)
+	if err != nil {
+		return nil, err
+	}
+	st := &state.State{
+		ID: o.ID, Created: time.Now().UTC(), Bundle: o.Bundle, Rootfs: cfg.Rootfs,
+		Owner: owner(), Config: cfg, Annotations: cfg.Annotations, OCIVersion: cfg.OCIVersion,
+	}
+	c := &Created{Container: &Container{rt: rt, h: h, st: st}}
+	var cg cgroupManager
+	var in *initproc.Init
+	defer func() {
+		if retErr == nil {
+			return
+		}
+		if in != nil {
+			killWait(in)
+		}
+		if cg != nil {
+			if err := destroyCgroups(cg); err != nil {
+				logrus.Warnf("cleanup: %v", err)
+			}
+		}
+		if c.tty != nil {
+			c.tty.close()
+		}
+		h.Remove()
+	}()
+
+	cg, err = newCgroupManager(cfg.Cgroups)
+	if err != nil {
+		return nil, err
+	}
+	tty, err := newTTY(cfg.Process.Terminal, o.ConsoleSocket, o.Foreground)
+	if err != nil {
+		return nil, err
+	}
+	c.tty = tty
+
+	extra := append([]*os.File(nil), o.PreserveFds...)
+	popts := &planner.Options{
+		Mode: planner.ModeRun, ID: o.ID, PreserveFds: len(o.PreserveFds), Hooks: cfg.Hooks,
+		CgroupMounts: cgroupMounts(cg), HostDevices: cfg.HasNamespace(configs.NEWUSER),
+	}
+	if !o.Run {
+		fifo, err := makeFifo(h.FifoPath())
+		if err != nil {
+			return nil, err
+		}
+		defer fifo.Close()
+		popts.Mode = planner.ModeCreate
+		popts.FifoFd = 3 + len(extra)
+		extra = append(extra, fifo)
+	}
+	if popts.Seccomp, err = compileSeccomp(cfg); err != nil {
+		return nil, err
+	}
+	res, err := planner.Build(cfg, popts)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := res.Plan.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	in, err = initproc.Start(&initproc.Spawn{
+		Exe: rt.exe(), Cloneflags: res.Cloneflags, UidMappings: res.UidMappings,
+		GidMappings: res.GidMappings, GidMappingsEnableSetgroups: res.Setgroups,
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, ExtraFiles: extra, CgroupFD: -1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.init = in
+	// The init blocks reading its plan: place it in its cgroups first, so
+	// that everything it does (and forks) is accounted there.
+	if err := cg.Apply(in.Pid); err != nil {
+		return nil, err
+	}
+	if err := cg.Set(resourcesOf(cfg)); err != nil {
+		return nil, err
+	}
+	st.CgroupPaths = cg.Paths()
+	if err := in.SendPlan(plan); err != nil {
+		return nil, err
+	}
+	hd := &createHandler{c: c, cfg: cfg}
+	if err := in.Sync(hd); err != nil {
+		return nil, wrapInitErr(err)
+	}
+	if o.Run {
+		// The payload is being exec'd: EOF on the pipe says it was.
+		if err := in.WaitExec(hd); err != nil {
+			return nil, wrapInitErr(err)
+		}
+	}
+	in.Close()
+	ps, err := state.ReadProcStat(in.Pid)
+	if err != nil {
+		return nil, fmt.Errorf("read init process stat: %w", err)
+	}
+	st.InitPid, st.InitStartTime = in.Pid, ps.StartTime
+	st.NamespacePaths = namespacePaths(cfg, in.Pid)
+	st.Started = o.Run
+	if err := h.Save(st); err != nil {
+		return nil, err
+	}
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, in.Pid); err != nil {
+			return nil, err
+		}
+	}
+	if o.PidfdSocket != "" {
+		if err := sendPidfd(o.PidfdSocket, in.Pid); err != nil {
+			return nil, err
+		}
+	}
+	if o.Run {
+		if err := c.postStart(); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Process returns the payload for a foreground wait (run without -d).
+func (c *Created) Process() *Process { return &Process{Pid: c.st.InitPid, tty: c.tty} }
+
+// wrapInitErr words an error of the init child as runc does.
+func wrapInitErr(err error) error {
+	var ce *initproc.ChildError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("unable to start container process: %w", err)
+	}
+	return err
+}
+
+// createHandler answers the init's requests during create.
+type createHandler struct {
+	c   *Created
+	cfg *configs.Config
+}
+
+func (hd *createHandler) Pid(pid int) error { return nil }
+
+func (hd *createHandler) Usermap(pid int) error {
+	if pid == 0 {
+		pid = hd.c.init.Pid
+	}
+	return writeIDMaps(pid, hd.cfg)
+}
+
+func (hd *createHandler) Hooks(pid int) ([]byte, error) {
+	st := hd.c.st
+	s := hookState(st, "creating", pid)
+	if err := hooks.Run(configs.Prestart, hd.cfg.Hooks[configs.Prestart], s); err != nil {
+		return nil, err
+	}
+	if err := hooks.Run(configs.CreateRuntime, hd.cfg.Hooks[configs.CreateRuntime], s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (hd *createHandler) Console(master *os.File) error { return hd.c.tty.setMaster(master) }
+
+func (hd *createHandler) Seccomp(fd *os.File) error {
+	defer fd.Close()
+	return sendSeccompListener(hd.cfg, hd.c.st, fd)
+}
+
+func (hd *createHandler) Log(level, msg string) { logChild(level, msg) }
+
+func logChild(level, msg string) {
+	switch level {
+	case "debug":
+		logrus.Debug(msg)
+	case "warning", "warn":
+		logrus.Warn(msg)
+	case "error":
+		logrus.Error(msg)
+	default:
+		logrus.Info(msg)
+	}
+}
+
+// makeFifo creates the exec fifo and opens it O_PATH for the init.
+func makeFifo(path string) (*os.File, error) {
+	if err := unix.Mkfifo(path, 0o622); err != nil {
+		return nil, fmt.Errorf("create exec fifo %s: %w", path, err)
+	}
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec fifo %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+func namespacePaths(cfg *configs.Config, pid int) []state.NsPath {
+	names := map[configs.NamespaceType]string{
+		configs.NEWUSER: "user", configs.NEWIPC: "ipc", configs.NEWUTS: "uts", configs.NEWNET: "net",
+		configs.NEWPID: "pid", configs.NEWNS: "mnt", configs.NEWCGROUP: "cgroup", configs.NEWTIME: "time",
+	}
+	var out []state.NsPath
+	for _, ns := range cfg.Namespaces {
+		out = append(out, state.NsPath{Type: ns.Type, Path: "/proc/" + strconv.Itoa(pid) + "/ns/" + names[ns.Type]})
+	}
+	return out
+}
+
+// writePidFile writes the pid atomically, relative to the caller's cwd.
+func writePidFile(path string, pid int) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp")
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	return nil
+}
+
+// killWait kills a half-created init and reaps it.
+func killWait(in *initproc.Init) {
+	if in.Cmd.Process != nil {
+		_ = in.Cmd.Process.Kill()
+	}
+	if in.Forked && in.Pid > 0 {
+		_ = unix.Kill(in.Pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		_, _ = unix.Wait4(in.Pid, &ws, 0, nil)
+	}
+	_, _ = in.Cmd.Process.Wait()
+	in.Close()
+}

@@ -1,0 +1,125 @@
+package libcontainer
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/husk-runtime/husk/libcontainer/configs"
+	"github.com/husk-runtime/husk/libcontainer/initproc"
+	"github.com/husk-runtime/husk/libcontainer/planner"
+	"github.com/husk-runtime/husk/libcontainer/state"
+)
+
+// ExecOpts are the options of exec.
+type ExecOpts struct {
+	Process       *configs.Process
+	Detach        bool
+	ConsoleSocket string
+	PidfdSocket   string
+	PidFile       string
+	PreserveFds   []*os.File
+	// Cgroup is --cgroup: a sub-cgroup to join ("path" or "ctrl[,ctrl]:path").
+	Cgroup       string
+	IgnorePaused bool
+}
+
+// Config is the container's resolved configuration.
+func (c *Container) Config() *configs.Config { return c.st.Config }
+
+// InitPid is the host pid of the container's init.
+func (c *Container) InitPid() int { return c.st.InitPid }
+
+// Exec starts a process in the container's namespaces and cgroups. The
+// returned process is husk's child; the caller waits for it unless detached.
+func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
+	switch s := c.Status(); s {
+	case state.Stopped:
+		return nil, fmt.Errorf("cannot exec in a stopped container")
+	case state.Paused:
+		if !o.IgnorePaused {
+			return nil, fmt.Errorf("cannot exec in a paused container (use --ignore-paused to override)")
+		}
+	}
+	cfg := c.st.Config
+	tty, err := newTTY(o.Process.Terminal, o.ConsoleSocket, !o.Detach)
+	if err != nil {
+		return nil, err
+	}
+	cg, err := loadCgroupManager(c.st.CgroupPaths)
+	if err != nil {
+		return nil, err
+	}
+	ns := make([]planner.NsPath, 0, len(c.st.NamespacePaths))
+	for _, n := range c.st.NamespacePaths {
+		ns = append(ns, planner.NsPath{Type: n.Type, Path: n.Path})
+	}
+	popts := &planner.Options{
+		Mode: planner.ModeExec, ID: c.st.ID, Process: o.Process, PreserveFds: len(o.PreserveFds), NsPaths: ns,
+	}
+	if popts.Seccomp, err = compileSeccomp(cfg); err != nil {
+		return nil, err
+	}
+	res, err := planner.Build(cfg, popts)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := res.Plan.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	in, err := initproc.Start(&initproc.Spawn{Exe: c.rt.exe(), ExtraFiles: o.PreserveFds, CgroupFD: -1})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			killWait(in)
+			tty.close()
+		}
+	}()
+	if !res.Forks {
+		if err := cg.Join(in.Pid, o.Cgroup); err != nil {
+			return nil, err
+		}
+	}
+	if err := in.SendPlan(plan); err != nil {
+		return nil, err
+	}
+	hd := &execHandler{cg: cg, sub: o.Cgroup, tty: tty, cfg: cfg, st: c.st}
+	if err := in.Sync(hd); err != nil {
+		return nil, wrapInitErr(err)
+	}
+	if err := in.WaitExec(hd); err != nil {
+		return nil, wrapInitErr(err)
+	}
+	in.Close()
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, in.Pid); err != nil {
+			return nil, err
+		}
+	}
+	if o.PidfdSocket != "" {
+		if err := sendPidfd(o.PidfdSocket, in.Pid); err != nil {
+			return nil, err
+		}
+	}
+	return &Process{Pid: in.Pid, tty: tty}, nil
+}
+
+type execHandler struct {
+	cg  cgroupManager
+	sub string
+	tty *ttyProxy
+	cfg *configs.Config
+	st  *state.State
+}
+
+func (h *execHandler) Pid(pid int) error             { return h.cg.Join(pid, h.sub) }
+func (h *execHandler) Usermap(int) error             { return fmt.Errorf("exec cannot create a user namespace") }
+func (h *execHandler) Hooks(int) ([]byte, error)     { return nil, nil }
+func (h *execHandler) Console(master *os.File) error { return h.tty.setMaster(master) }
+func (h *execHandler) Seccomp(fd *os.File) error {
+	defer fd.Close()
+	return sendSeccompListener(h.cfg, h.st, fd)
+}
+func (h *execHandler) Log(level, msg string) { logChild(level, msg) }
