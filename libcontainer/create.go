@@ -76,6 +76,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		h.Remove()
 	}()
 
+	SetHome(cfg.Process, cfg.Rootfs)
 	cg, err = newCgroupManager(cfg.Cgroups)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package libcontainer
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/husk-runtime/husk/libcontainer/configs"
 	"github.com/husk-runtime/husk/libcontainer/initproc"
@@ -41,6 +42,7 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 		}
 	}
 	cfg := c.st.Config
+	SetHome(o.Process, "/proc/"+strconv.Itoa(c.st.InitPid)+"/root")
 	tty, err := newTTY(o.Process.Terminal, o.ConsoleSocket, !o.Detach)
 	if err != nil {
 		return nil, err
