@@ -1,0 +1,205 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/husk-runtime/husk/libcontainer/configs"
+	"github.com/husk-runtime/husk/libcontainer/initplan"
+)
+
+func baseConfig() *configs.Config {
+	return &configs.Config{
+		Rootfs: "/bundle/rootfs",
+		Namespaces: []configs.Namespace{
+			{Type: configs.NEWPID}, {Type: configs.NEWNET}, {Type: configs.NEWIPC},
+			{Type: configs.NEWUTS}, {Type: configs.NEWNS},
+		},
+		Hostname: "h",
+		Mounts: []*configs.Mount{
+			{Source: "proc", Destination: "/proc", Device: "proc"},
+			{Source: "tmpfs", Destination: "/dev", Device: "tmpfs", Flags: unix.MS_NOSUID, Data: "mode=755"},
+		},
+		MaskPaths:     []string{"/proc/kcore"},
+		ReadonlyPaths: []string{"/proc/sys"},
+		Readonlyfs:    true,
+		Process: &configs.Process{
+			Args: []string{"sh"}, Env: []string{"PATH=/bin"}, Cwd: "/",
+			Capabilities: &configs.Capabilities{Bounding: 1, Effective: 1, Permitted: 1},
+		},
+	}
+}
+
+// opNames decodes a built plan into its op names.
+func opNames(t *testing.T, r *Result) []string {
+	t.Helper()
+	b, err := r.Plan.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := initplan.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = op.Name()
+	}
+	return names
+}
+
+// assertOrder checks that want appears in names in this relative order.
+func assertOrder(t *testing.T, names []string, want ...string) {
+	t.Helper()
+	i := 0
+	for _, n := range names {
+		if i < len(want) && n == want[i] {
+			i++
+		}
+	}
+	if i != len(want) {
+		t.Fatalf("ops %v: missing %q in order %v", names, want[i], want)
+	}
+}
+
+func TestCreatePlanOrder(t *testing.T) {
+	r, err := Build(baseConfig(), &Options{Mode: ModeCreate, FifoFd: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Forks {
+		t.Fatal("all-new namespaces must not fork")
+	}
+	want := uintptr(unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWNS)
+	if r.Cloneflags != want {
+		t.Fatalf("cloneflags %#x, want %#x", r.Cloneflags, want)
+	}
+	names := opNames(t, r)
+	assertOrder(t, names, "setsid", "prepare-root", "mount", "mount", "mknod", "symlink", "pivot-root",
+		"remount", "hostname", "readonly", "mask", "close-fds", "cap-bounding", "user", "caps",
+		"umask", "lookup", "ready", "wait-start", "exec")
+	for _, n := range names {
+		if n == "sync-hooks" || n == "fork" {
+			t.Fatalf("unexpected %s in %v", n, names)
+		}
+	}
+}
+
+func TestRunPlanHasNoFifo(t *testing.T) {
+	r, err := Build(baseConfig(), &Options{Mode: ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Join(opNames(t, r), " "), "wait-start") {
+		t.Fatal("run must not wait for start")
+	}
+}
+
+func TestJoinedUserNamespaceTakesSlowPath(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: configs.NEWUSER, Path: "/proc/1/ns/user"})
+	r, err := Build(cfg, &Options{Mode: ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Forks || r.Cloneflags != 0 {
+		t.Fatalf("forks=%v cloneflags=%#x", r.Forks, r.Cloneflags)
+	}
+	names := opNames(t, r)
+	assertOrder(t, names, "setns", "unshare", "fork", "setsid", "prepare-root")
+}
+
+func TestNewUserWithJoinedNetUnsharesAfterJoin(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Namespaces = []configs.Namespace{{Type: configs.NEWUSER}, {Type: configs.NEWNS}, {Type: configs.NEWPID},
+		{Type: configs.NEWNET, Path: "/run/netns/x"}}
+	cfg.UIDMappings = []configs.IDMap{{ContainerID: 0, HostID: 1000, Size: 1}}
+	r, err := Build(cfg, &Options{Mode: ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertOrder(t, opNames(t, r), "setns", "unshare", "userns-sync", "user", "unshare", "fork")
+}
+
+func TestNewUserAtClone(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: configs.NEWUSER}, configs.Namespace{Type: configs.NEWCGROUP})
+	cfg.UIDMappings = []configs.IDMap{{ContainerID: 0, HostID: 1000, Size: 65536}}
+	cfg.GIDMappings = cfg.UIDMappings
+	r, err := Build(cfg, &Options{Mode: ModeRun, HostDevices: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Cloneflags&unix.CLONE_NEWUSER == 0 || r.Cloneflags&unix.CLONE_NEWCGROUP != 0 {
+		t.Fatalf("cloneflags %#x: want user at clone, cgroup unshared later", r.Cloneflags)
+	}
+	if len(r.UidMappings) != 1 || r.UidMappings[0].HostID != 1000 {
+		t.Fatalf("uid mappings %+v", r.UidMappings)
+	}
+	names := opNames(t, r)
+	assertOrder(t, names, "unshare", "prepare-root", "bind-dev")
+	for _, n := range names {
+		if n == "mknod" {
+			t.Fatal("mknod inside a user namespace")
+		}
+	}
+}
+
+func TestTimeNamespaceForks(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: configs.NEWTIME})
+	cfg.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 10}}
+	r, err := Build(cfg, &Options{Mode: ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertOrder(t, opNames(t, r), "unshare", "timens-offsets", "fork")
+	if got := timeOffsets(cfg); got != "monotonic 10 0\n" {
+		t.Fatalf("offsets %q", got)
+	}
+}
+
+func TestHooksSyncOnlyWithHooks(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Hooks = configs.Hooks{configs.CreateContainer: {{Path: "/bin/true"}}, configs.StartContainer: {{Path: "/bin/true"}}}
+	r, err := Build(cfg, &Options{Mode: ModeCreate, Hooks: cfg.Hooks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertOrder(t, opNames(t, r), "sync-hooks", "hook", "pivot-root", "ready", "wait-start", "hook", "exec")
+}
+
+func TestExecPlanJoinsUserFirstAndForks(t *testing.T) {
+	cfg := baseConfig()
+	r, err := Build(cfg, &Options{Mode: ModeExec, Process: cfg.Process, NsPaths: []NsPath{
+		{Type: configs.NEWNS, Path: "/proc/9/ns/mnt"}, {Type: configs.NEWPID, Path: "/proc/9/ns/pid"},
+		{Type: configs.NEWUSER, Path: "/proc/9/ns/user"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := r.Plan.Bytes()
+	ops, _ := initplan.Decode(b)
+	if ops[0].Str(1) != "/proc/9/ns/user" || ops[1].Str(1) != "/proc/9/ns/mnt" || ops[2].Str(1) != "/proc/9/ns/pid" {
+		t.Fatalf("join order:\n%s", initplan.String(ops))
+	}
+	names := opNames(t, r)
+	assertOrder(t, names, "setns", "setns", "setns", "fork", "setsid", "user", "lookup", "ready", "exec")
+	for _, n := range names {
+		if n == "prepare-root" || n == "wait-start" || n == "keyring" {
+			t.Fatalf("exec plan has %s", n)
+		}
+	}
+}
+
+func TestBindSourceMissing(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Mounts = append(cfg.Mounts, &configs.Mount{Source: "/nonexistent/src", Destination: "/mnt", Device: "bind", Flags: unix.MS_BIND})
+	_, err := Build(cfg, &Options{Mode: ModeRun})
+	if err == nil || !strings.Contains(err.Error(), "mounts[2]") || !strings.Contains(err.Error(), "/nonexistent/src") {
+		t.Fatalf("err = %v", err)
+	}
+}
