@@ -1,0 +1,86 @@
+package specconv
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// unsupported rejects the fields husk understands but does not implement
+// yet, and the configurations it refuses by design. It is the one list to
+// shrink as features land: delete the entry together with the code that
+// implements the field.
+func unsupported(s *specs.Spec) error {
+	// Other platforms' sections make no sense on Linux.
+	switch {
+	case s.Solaris != nil:
+		return notSupported("solaris")
+	case s.Windows != nil:
+		return notSupported("windows")
+	case s.VM != nil:
+		return notSupported("vm")
+	case s.ZOS != nil:
+		return notSupported("zos")
+	case s.FreeBSD != nil:
+		return notSupported("freebsd")
+	}
+	if s.Process != nil {
+		if err := unsupportedProcess(s.Process, "process"); err != nil {
+			return err
+		}
+	}
+	l := s.Linux
+	if l == nil {
+		return fieldErr("linux", "must be set: husk needs at least a new mount namespace")
+	}
+	switch {
+	case l.IntelRdt != nil:
+		return notSupported("linux.intelRdt")
+	case len(l.NetDevices) > 0:
+		return notSupported("linux.netDevices")
+	case l.MemoryPolicy != nil:
+		return notSupported("linux.memoryPolicy")
+	case l.Personality != nil && len(l.Personality.Flags) > 0:
+		// runc ignores them with a warning; no flag is defined by the spec.
+		return notSupported("linux.personality.flags")
+	}
+	if r := l.Resources; r != nil && r.Memory != nil {
+		switch {
+		case r.Memory.Kernel != nil: //nolint:staticcheck // deprecated, rejected on purpose
+			// runc ignores kernel memory limits with a warning.
+			return notSupported("linux.resources.memory.kernel")
+		case r.Memory.KernelTCP != nil: //nolint:staticcheck // deprecated, rejected on purpose
+			return notSupported("linux.resources.memory.kernelTCP")
+		case r.Memory.UseHierarchy != nil:
+			// cgroup v1 only; runc drops it silently.
+			return notSupported("linux.resources.memory.useHierarchy")
+		}
+	}
+	// The rootfs is always set up in a new mount namespace: running in the
+	// runtime's mount namespace (runc skips the whole rootfs set-up then)
+	// or in a joined one (whose root would be pivoted) is refused.
+	mnt := -1
+	for i, ns := range l.Namespaces {
+		if ns.Type == specs.MountNamespace {
+			mnt = i
+			break
+		}
+	}
+	if mnt < 0 {
+		return fieldErr("linux.namespaces", "a new mount namespace is required (running in the runtime's mount namespace is %w)", ErrNotSupported)
+	}
+	if l.Namespaces[mnt].Path != "" {
+		return fieldErr(idx("linux.namespaces", mnt)+".path", "joining a mount namespace is %w", ErrNotSupported)
+	}
+	return nil
+}
+
+// unsupportedProcess is the part of the list that applies to a process,
+// checked both for config.json and for husk exec --process.
+func unsupportedProcess(p *specs.Process, field string) error {
+	switch {
+	case p.CommandLine != "":
+		return notSupported(sub(field, "commandLine")) // Windows only
+	case p.User.Username != "":
+		return notSupported(sub(field, "user.username")) // Windows only
+	}
+	return nil
+}
