@@ -94,29 +94,30 @@ func decode(data []byte, name string, v any) error {
 	switch {
 	case errors.As(err, &syn):
 		msg := strings.TrimPrefix(syn.Error(), "json: ")
-		return fmt.Errorf("parse %s: %s (%s)", name, msg, position(data, syn.Offset))
+		return fmt.Errorf("parse %s: %s%s", name, msg, position(data, syn.Offset))
 	case errors.As(err, &typ):
 		what := "cannot unmarshal " + typ.Value + " into " + typ.Type.String()
 		if typ.Field != "" {
 			what = typ.Field + ": " + what
 		}
-		return fmt.Errorf("parse %s: %s (%s)", name, what, position(data, typ.Offset))
+		return fmt.Errorf("parse %s: %s%s", name, what, position(data, typ.Offset))
 	}
 	return fmt.Errorf("parse %s: %s", name, strings.TrimPrefix(err.Error(), "json: "))
 }
 
-// position renders a byte offset as "line L, column C (offset O)".
+// position renders the place of an encoding/json error, whose offset
+// counts the bytes read when it was detected (so the byte at fault, or
+// the last byte of a mistyped value, is the one before), as
+// " (line L, column C)"; "" at the end of the input.
 func position(data []byte, off int64) string {
-	if off < 0 {
-		off = 0
+	i := off - 1
+	if i < 0 || i >= int64(len(data)) {
+		return ""
 	}
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	before := data[:off]
+	before := data[:i]
 	line := 1 + bytes.Count(before, []byte{'\n'})
-	col := int(off) - bytes.LastIndexByte(before, '\n')
-	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col) + ", offset " + strconv.FormatInt(off, 10)
+	col := int(i) - bytes.LastIndexByte(before, '\n')
+	return " (line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col) + ")"
 }
 
 // checkVersion accepts any 1.x ociVersion (SemVer, pre-release and build
