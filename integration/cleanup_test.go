@@ -292,3 +292,23 @@ func (e *env) cgroupDirs() []string {
 func removeCgroup(dir string) {
 	_ = exec.Command("find", dir, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";").Run()
 }
+
+// procFds lists the open fd numbers of a process, sorted.
+func procFds(t interface{ Fatalf(string, ...any) }, pid int) []string {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatalf("reading fds of %d: %v", pid, err)
+	}
+	var n []int
+	for _, e := range ents {
+		if v, err := strconv.Atoi(e.Name()); err == nil {
+			n = append(n, v)
+		}
+	}
+	sort.Ints(n)
+	out := make([]string, len(n))
+	for i, v := range n {
+		out[i] = strconv.Itoa(v)
+	}
+	return out
+}

@@ -65,6 +65,12 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(work)
+	// user-namespaced containers run as unprivileged host ids: they must be able to
+	// traverse to the rootfs.
+	if err := os.Chmod(work, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
+	}
 	if err := setup(work); err != nil {
 		fmt.Fprintln(os.Stderr, "integration: setup:", err)
 		return 1
@@ -157,6 +163,12 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir()}
+	// traversable for user-namespaced containers (t.TempDir makes 0700 dirs)
+	for _, d := range []string{e.dir, filepath.Dir(e.dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.root = filepath.Join(e.dir, "state")
 	if err := os.Mkdir(e.root, 0o700); err != nil {
 		t.Fatal(err)
@@ -570,4 +582,11 @@ func hostRun(t *testing.T, name string, a ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(a, " "), err, out)
 	}
 	return string(out)
+}
+
+// hostRunQuiet runs a host command, ignoring its output.
+func hostRunQuiet(name string, a ...string) error {
+	ctx, cancel := withTimeout()
+	defer cancel()
+	return exec.CommandContext(ctx, name, a...).Run()
 }
