@@ -2,9 +2,11 @@ package specconv
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -116,20 +118,17 @@ func ToConfig(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	return c, nil
 }
 
-// resolveBundle makes the bundle path absolute and free of symlinks.
+// resolveBundle makes the bundle path absolute (symlinks are left: the
+// kernel resolves them, and the rootfs path is resolved on its own).
 func resolveBundle(b string) (string, error) {
 	if b == "" {
 		b = "."
 	}
 	abs, err := filepath.Abs(b)
 	if err != nil {
-		return "", err
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
 		return "", wrapErr("bundle", err)
 	}
-	return real, nil
+	return abs, nil
 }
 
 // convertRoot resolves root.path against the bundle (symlinks included:
@@ -148,20 +147,33 @@ func convertRoot(r *specs.Root, bundle string, c *configs.Config) error {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(bundle, p)
 	}
-	real, err := filepath.EvalSymlinks(p)
+	real, err := realDir(p)
 	if err != nil {
 		return wrapErr("root.path", err)
-	}
-	fi, err := os.Stat(real)
-	if err != nil {
-		return wrapErr("root.path", err)
-	}
-	if !fi.IsDir() {
-		return fieldErr("root.path", "%s is not a directory", real)
 	}
 	c.Rootfs = real
 	c.Readonlyfs = r.Readonly
 	return nil
+}
+
+// realDir returns the symlink-free path of directory p. Opening it and
+// reading back /proc/self/fd costs three system calls whatever the depth
+// of p (filepath.EvalSymlinks costs one per component).
+func realDir(p string) (string, error) {
+	fd, err := unix.Open(p, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if err == unix.ENOTDIR {
+			return "", fmt.Errorf("%s is not a directory", p)
+		}
+		return "", &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	defer unix.Close(fd)
+	real, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil || !filepath.IsAbs(real) {
+		// No usable procfs: walk the path instead.
+		return filepath.EvalSymlinks(p)
+	}
+	return real, nil
 }
 
 // containerPaths checks absolute container paths (masked/readonly paths).
@@ -172,7 +184,7 @@ func containerPaths(field string, in []string) ([]string, error) {
 	out := make([]string, len(in))
 	for i, p := range in {
 		var err error
-		if out[i], err = absPath(idx(field, i), p); err != nil {
+		if out[i], err = absPathAt(at{field, i}, "", p); err != nil {
 			return nil, err
 		}
 	}
@@ -254,21 +266,21 @@ func convertHooks(h *specs.Hooks) (configs.Hooks, error) {
 		{configs.Poststop, h.Poststop},
 	} {
 		for i, sh := range kind.list {
-			f := idx("hooks."+string(kind.kind), i)
-			p, err := absPath(f+".path", sh.Path)
+			f := at{"hooks." + string(kind.kind), i}
+			p, err := absPathAt(f, "path", sh.Path)
 			if err != nil {
 				return nil, err
 			}
-			if err := noNULs(f+".args", sh.Args); err != nil {
+			if err := noNULs(f.String(), "args", sh.Args); err != nil {
 				return nil, err
 			}
-			if err := noNULs(f+".env", sh.Env); err != nil {
+			if err := noNULs(f.String(), "env", sh.Env); err != nil {
 				return nil, err
 			}
 			hk := configs.Hook{Path: p, Args: sh.Args, Env: sh.Env}
 			if sh.Timeout != nil {
 				if *sh.Timeout <= 0 {
-					return nil, fieldErr(f+".timeout", "%d is not greater than zero", *sh.Timeout)
+					return nil, fieldErr(f.sub("timeout"), "%d is not greater than zero", *sh.Timeout)
 				}
 				hk.Timeout = *sh.Timeout
 			}

@@ -24,17 +24,17 @@ func convertDevices(l *specs.Linux, c *configs.Config) error {
 	}
 	c.Devices = make([]*configs.Device, 0, len(l.Devices))
 	for i, d := range l.Devices {
-		f := idx("linux.devices", i)
-		p, err := absPath(f+".path", d.Path)
+		f := at{"linux.devices", i}
+		p, err := absPathAt(f, "path", d.Path)
 		if err != nil {
 			return err
 		}
 		if !strings.HasPrefix(p, "/dev/") {
-			return fieldErr(f+".path", "%q is not under /dev", d.Path)
+			return fieldErr(f.sub("path"), "%q is not under /dev", d.Path)
 		}
 		for j, prev := range c.Devices {
 			if prev.Path == p {
-				return fieldErr(f+".path", "duplicate of %s.path", idx("linux.devices", j))
+				return fieldErr(f.sub("path"), "duplicate of %s.path", idx("linux.devices", j))
 			}
 		}
 		dev := &configs.Device{Path: p, Major: d.Major, Minor: d.Minor, FileMode: 0o666}
@@ -46,19 +46,19 @@ func convertDevices(l *specs.Linux, c *configs.Config) error {
 		case "p":
 			dev.Type = 'p'
 		default:
-			return fieldErr(f+".type", "unknown device type %q (want c, u, b or p)", d.Type)
+			return fieldErr(f.sub("type"), "unknown device type %q (want c, u, b or p)", d.Type)
 		}
 		if d.Major < 0 || d.Major > maxMajor {
-			return fieldErr(f+".major", "%d is out of range [0, %d]", d.Major, maxMajor)
+			return fieldErr(f.sub("major"), "%d is out of range [0, %d]", d.Major, maxMajor)
 		}
 		if d.Minor < 0 || d.Minor > maxMinor {
-			return fieldErr(f+".minor", "%d is out of range [0, %d]", d.Minor, maxMinor)
+			return fieldErr(f.sub("minor"), "%d is out of range [0, %d]", d.Minor, maxMinor)
 		}
 		if d.FileMode != nil {
 			// The file type bits may be given (runc strips them).
 			mode := uint32(*d.FileMode) &^ unix.S_IFMT
 			if mode&^0o7777 != 0 {
-				return fieldErr(f+".fileMode", "%#o has bits other than the permission bits", uint32(*d.FileMode))
+				return fieldErr(f.sub("fileMode"), "%#o has bits other than the permission bits", uint32(*d.FileMode))
 			}
 			dev.FileMode = mode
 		}
@@ -124,23 +124,23 @@ func convertCgroup(l *specs.Linux, opts *Options, c *configs.Config) error {
 	}
 	rules := make([]specs.LinuxDeviceCgroup, 0, len(res.Devices)+len(defaultDeviceRules))
 	for i, d := range res.Devices {
-		f := idx("linux.resources.devices", i)
+		f := at{"linux.resources.devices", i}
 		switch d.Type {
 		case "", "a", "b", "c":
 		default:
-			return fieldErr(f+".type", "unknown device type %q (want a, b or c)", d.Type)
+			return fieldErr(f.sub("type"), "unknown device type %q (want a, b or c)", d.Type)
 		}
 		if d.Access == "" {
-			return fieldErr(f+".access", "must not be empty")
+			return fieldErr(f.sub("access"), "must not be empty")
 		}
 		if strings.Trim(d.Access, "rwm") != "" {
-			return fieldErr(f+".access", "%q has letters other than r, w and m", d.Access)
+			return fieldErr(f.sub("access"), "%q has letters other than r, w and m", d.Access)
 		}
 		if d.Major != nil && *d.Major < -1 {
-			return fieldErr(f+".major", "%d is negative", *d.Major)
+			return fieldErr(f.sub("major"), "%d is negative", *d.Major)
 		}
 		if d.Minor != nil && *d.Minor < -1 {
-			return fieldErr(f+".minor", "%d is negative", *d.Minor)
+			return fieldErr(f.sub("minor"), "%d is negative", *d.Minor)
 		}
 		rules = append(rules, d)
 	}

@@ -66,21 +66,50 @@ func key(field, k string) string {
 	return field + "[" + strconv.Quote(k) + "]"
 }
 
+// at names an element of a JSON array ("mounts[3]") without building the
+// string until an error needs it: conversion runs on every container start.
+type at struct {
+	base string
+	i    int
+}
+
+func (a at) String() string { return idx(a.base, a.i) }
+
+// sub names a member of the element: "mounts[3].options".
+// An empty name is the element itself.
+func (a at) sub(name string) string {
+	if name == "" {
+		return idx(a.base, a.i)
+	}
+	return idx(a.base, a.i) + "." + name
+}
+
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+
 // noNUL rejects strings the init plan cannot carry.
 func noNUL(field, s string) error {
-	if strings.IndexByte(s, 0) >= 0 {
+	if hasNUL(s) {
 		return fieldErr(field, "must not contain a NUL byte")
 	}
 	return nil
 }
 
-func noNULs(field string, list []string) error {
+// noNULs checks every string of the list field.name.
+func noNULs(field, name string, list []string) error {
 	for i, s := range list {
-		if err := noNUL(idx(field, i), s); err != nil {
-			return err
+		if hasNUL(s) {
+			return fieldErr(idx(sub(field, name), i), "must not contain a NUL byte")
 		}
 	}
 	return nil
+}
+
+// absPathAt is absPath for member name of element a, named only on error.
+func absPathAt(a at, name, p string) (string, error) {
+	if p != "" && p[0] == '/' && !hasNUL(p) {
+		return filepath.Clean(p), nil
+	}
+	return absPath(a.sub(name), p)
 }
 
 // absPath checks that p is a non-empty absolute path without NUL bytes

@@ -105,12 +105,14 @@ func decode(data []byte, name string, v any) error {
 	return fmt.Errorf("parse %s: %s", name, strings.TrimPrefix(err.Error(), "json: "))
 }
 
-// position renders the place of an encoding/json error, whose offset
-// counts the bytes read when it was detected (so the byte at fault, or
-// the last byte of a mistyped value, is the one before), as
-// " (line L, column C)"; "" at the end of the input.
+// position renders the place of an encoding/json error as
+// " (line L, column C)" ("" when it is the end of the input). The
+// offset's meaning depends on the implementation: encoding/json counts the
+// bytes read when the error was detected (the byte at fault, or the last
+// byte of a mistyped value, is the one before); the json/v2-based one
+// (GOEXPERIMENT=jsonv2) points at the byte at fault or the value's start.
 func position(data []byte, off int64) string {
-	i := off - 1
+	i := off - offsetBias()
 	if i < 0 || i >= int64(len(data)) {
 		return ""
 	}
@@ -118,6 +120,17 @@ func position(data []byte, off int64) string {
 	line := 1 + bytes.Count(before, []byte{'\n'})
 	col := int(i) - bytes.LastIndexByte(before, '\n')
 	return " (line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col) + ")"
+}
+
+// offsetBias measures, on the error path only, how far past the byte at
+// fault encoding/json's offsets point.
+func offsetBias() int64 {
+	var v any
+	var syn *json.SyntaxError
+	if err := json.Unmarshal([]byte(" x"), &v); errors.As(err, &syn) && syn.Offset >= 1 && syn.Offset <= 2 {
+		return syn.Offset - 1
+	}
+	return 1
 }
 
 // checkVersion accepts any 1.x ociVersion (SemVer, pre-release and build

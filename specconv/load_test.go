@@ -28,8 +28,9 @@ func TestParseSpecErrors(t *testing.T) {
 	}{
 		{"", "parse config.json: unexpected end of JSON input"},
 		{"null", "parse config.json: the configuration is null"},
+		// The column is the value's first (jsonv2) or last (v1) byte.
 		{"{\n  \"ociVersion\": \"1.0.0\",\n  \"process\": {\n    \"user\": {\"uid\": \"root\"}\n  }\n}",
-			"parse config.json: process.user.uid: cannot unmarshal string into uint32 (line 4, column 26)"},
+			"~parse config.json: process.user.uid: cannot unmarshal string into uint32 (line 4, column 2"},
 		{"{\n  \"ociVersion\": \"1.0.0\",\n  \"hostname\": x\n}",
 			"parse config.json: invalid character 'x' looking for beginning of value (line 3, column 15)"},
 		{"[]", "parse config.json: cannot unmarshal array into specs.Spec (line 1, column 1)"},
@@ -40,6 +41,9 @@ func TestParseSpecErrors(t *testing.T) {
 		{`{"ociVersion": "1.-1.0"}`, `ociVersion: "1.-1.0" is not a version (want 1.x.y)`},
 	} {
 		_, err := ParseSpec([]byte(tc.in))
+		if w, ok := strings.CutPrefix(tc.want, "~"); ok && err != nil && strings.HasPrefix(err.Error(), w) {
+			continue
+		}
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("ParseSpec(%q):\n got: %v\nwant: %s", tc.in, err, tc.want)
 		}

@@ -151,12 +151,12 @@ type mountOptions struct {
 
 // parseMountOptions interprets options as runc does: later options win
 // over earlier ones for the same flag; unknown options become data.
-func parseMountOptions(field string, options []string) (*mountOptions, error) {
+func parseMountOptions(field at, options []string) (*mountOptions, error) {
 	r := &mountOptions{}
 	m := &r.m
 	for i, o := range options {
-		if err := noNUL(idx(field, i), o); err != nil {
-			return nil, err
+		if hasNUL(o) {
+			return nil, fieldErr(idx(field.sub("options"), i), "must not contain a NUL byte")
 		}
 		opt, ok := lookupMountOpt(o)
 		if !ok {
@@ -205,17 +205,17 @@ func parseMountOptions(field string, options []string) (*mountOptions, error) {
 // or "rbind" option) get Device "bind" and a source made absolute against
 // the bundle; it must exist.
 func convertMount(i int, sm *specs.Mount, bundle string, c *configs.Config, rootless bool) (*configs.Mount, error) {
-	f := idx("mounts", i)
-	r, err := parseMountOptions(f+".options", sm.Options)
+	f := at{"mounts", i}
+	r, err := parseMountOptions(f, sm.Options)
 	if err != nil {
 		return nil, err
 	}
 	m := &r.m
 	if sm.Destination == "" {
-		return nil, fieldErr(f+".destination", "must not be empty")
+		return nil, fieldErr(f.sub("destination"), "must not be empty")
 	}
-	if err := noNUL(f+".destination", sm.Destination); err != nil {
-		return nil, err
+	if hasNUL(sm.Destination) {
+		return nil, fieldErr(f.sub("destination"), "must not contain a NUL byte")
 	}
 	dest := sm.Destination
 	if !filepath.IsAbs(dest) {
@@ -224,11 +224,11 @@ func convertMount(i int, sm *specs.Mount, bundle string, c *configs.Config, root
 		dest = "/" + dest
 	}
 	m.Destination = filepath.Clean(dest)
-	if err := noNUL(f+".type", sm.Type); err != nil {
-		return nil, err
+	if hasNUL(sm.Type) {
+		return nil, fieldErr(f.sub("type"), "must not contain a NUL byte")
 	}
-	if err := noNUL(f+".source", sm.Source); err != nil {
-		return nil, err
+	if hasNUL(sm.Source) {
+		return nil, fieldErr(f.sub("source"), "must not contain a NUL byte")
 	}
 	m.Device, m.Source = sm.Type, sm.Source
 	if sm.Type == "bind" {
@@ -237,24 +237,24 @@ func convertMount(i int, sm *specs.Mount, bundle string, c *configs.Config, root
 	if m.IsBind() {
 		m.Device = "bind"
 		if sm.Source == "" {
-			return nil, fieldErr(f+".source", "required for a bind mount")
+			return nil, fieldErr(f.sub("source"), "required for a bind mount")
 		}
 		if !filepath.IsAbs(m.Source) {
 			m.Source = filepath.Join(bundle, m.Source)
 		}
 		m.Source = filepath.Clean(m.Source)
 		if _, err := os.Stat(m.Source); err != nil {
-			return nil, wrapErr(f+".source", err)
+			return nil, wrapErr(f.sub("source"), err)
 		}
 		if m.Data != "" {
 			// The kernel ignores them on a bind mount (runc rejects too).
-			return nil, fieldErr(f+".options", "a bind mount cannot take filesystem options (%q)", m.Data)
+			return nil, fieldErr(f.sub("options"), "a bind mount cannot take filesystem options (%q)", m.Data)
 		}
 	} else if sm.Type == "" {
-		return nil, fieldErr(f+".type", "required for a mount that is not a bind mount")
+		return nil, fieldErr(f.sub("type"), "required for a mount that is not a bind mount")
 	}
 	if m.Extensions&configs.ExtTmpcopyup != 0 && m.Device != "tmpfs" {
-		return nil, fieldErr(f+".options", "tmpcopyup requires type \"tmpfs\"")
+		return nil, fieldErr(f.sub("options"), "tmpcopyup requires type \"tmpfs\"")
 	}
 	if err := mountIDMapping(f, sm, r, c, rootless); err != nil {
 		return nil, err
@@ -270,36 +270,36 @@ func convertMount(i int, sm *specs.Mount, bundle string, c *configs.Config, root
 // mountIDMapping resolves an idmapped mount: explicit uidMappings/
 // gidMappings on the mount, or, with the "idmap"/"ridmap" option alone,
 // the container's user namespace mappings.
-func mountIDMapping(f string, sm *specs.Mount, r *mountOptions, c *configs.Config, rootless bool) error {
+func mountIDMapping(f at, sm *specs.Mount, r *mountOptions, c *configs.Config, rootless bool) error {
 	explicit := len(sm.UIDMappings) > 0 || len(sm.GIDMappings) > 0
 	if !explicit && !r.idmap {
 		return nil
 	}
 	m := &r.m
 	if !m.IsBind() {
-		return fieldErr(f, "id-mapped mounts must be bind mounts")
+		return fieldErr(f.String(), "id-mapped mounts must be bind mounts")
 	}
 	if rootless {
-		return fieldErr(f, "id-mapped mounts are not supported for rootless containers")
+		return fieldErr(f.String(), "id-mapped mounts are not supported for rootless containers")
 	}
 	if explicit {
 		var err error
-		if m.UIDMappings, err = toIDMaps(f+".uidMappings", sm.UIDMappings); err != nil {
+		if m.UIDMappings, err = toIDMaps(f.sub("uidMappings"), sm.UIDMappings); err != nil {
 			return err
 		}
-		if m.GIDMappings, err = toIDMaps(f+".gidMappings", sm.GIDMappings); err != nil {
+		if m.GIDMappings, err = toIDMaps(f.sub("gidMappings"), sm.GIDMappings); err != nil {
 			return err
 		}
 		if len(m.UIDMappings) == 0 {
-			return fieldErr(f+".uidMappings", "required with gidMappings")
+			return fieldErr(f.sub("uidMappings"), "required with gidMappings")
 		}
 		if len(m.GIDMappings) == 0 {
-			return fieldErr(f+".gidMappings", "required with uidMappings")
+			return fieldErr(f.sub("gidMappings"), "required with uidMappings")
 		}
 		return nil
 	}
 	if len(c.UIDMappings) == 0 || len(c.GIDMappings) == 0 {
-		return fieldErr(f+".options", "idmap needs uidMappings and gidMappings on the mount or a user namespace")
+		return fieldErr(f.sub("options"), "idmap needs uidMappings and gidMappings on the mount or a user namespace")
 	}
 	m.UIDMappings = append([]configs.IDMap(nil), c.UIDMappings...)
 	m.GIDMappings = append([]configs.IDMap(nil), c.GIDMappings...)
@@ -308,7 +308,7 @@ func mountIDMapping(f string, sm *specs.Mount, r *mountOptions, c *configs.Confi
 
 // rootlessMountIDs checks that uid=/gid= mount data refer to ids mapped in
 // the container's user namespace (runc's rootlessEUIDMount).
-func rootlessMountIDs(f, data string, c *configs.Config) error {
+func rootlessMountIDs(f at, data string, c *configs.Config) error {
 	if !strings.Contains(data, "id=") {
 		return nil
 	}
@@ -328,7 +328,7 @@ func rootlessMountIDs(f, data string, c *configs.Config) error {
 			continue // not an id: the filesystem will judge
 		}
 		if _, ok := hostID(maps, id); !ok {
-			return fieldErr(f+".options", "%s: the id is not mapped in the user namespace of a rootless container", opt)
+			return fieldErr(f.sub("options"), "%s: the id is not mapped in the user namespace of a rootless container", opt)
 		}
 	}
 	return nil

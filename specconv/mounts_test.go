@@ -100,7 +100,7 @@ func TestParseMountOptions(t *testing.T) {
 		{[]string{"mode=755", "nosuid", "size=64k", "acl", "foo"}, want{flags: unix.MS_NOSUID, data: "mode=755,size=64k,acl,foo"}},
 		{[]string{"newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}, want{data: "newinstance,ptmxmode=0666,mode=0620,gid=5"}},
 	} {
-		r, err := parseMountOptions("o", tc.opts)
+		r, err := parseMountOptions(at{"mounts", 0}, tc.opts)
 		if err != nil {
 			t.Fatalf("%v: %v", tc.opts, err)
 		}
@@ -111,15 +111,15 @@ func TestParseMountOptions(t *testing.T) {
 			t.Errorf("%v:\n got %+v\nwant %+v", tc.opts, got, tc.want)
 		}
 	}
-	r, _ := parseMountOptions("o", []string{"ridmap"})
+	r, _ := parseMountOptions(at{"mounts", 0}, []string{"ridmap"})
 	if !r.idmap || !r.m.IDMapRecursive {
 		t.Errorf("ridmap: %+v", r)
 	}
-	r, _ = parseMountOptions("o", []string{"ridmap", "idmap"})
+	r, _ = parseMountOptions(at{"mounts", 0}, []string{"ridmap", "idmap"})
 	if !r.idmap || r.m.IDMapRecursive {
 		t.Errorf("ridmap,idmap: %+v", r)
 	}
-	if _, err := parseMountOptions("mounts[0].options", []string{"ro", "a\x00"}); err == nil ||
+	if _, err := parseMountOptions(at{"mounts", 0}, []string{"ro", "a\x00"}); err == nil ||
 		err.Error() != "mounts[0].options[1]: must not contain a NUL byte" {
 		t.Errorf("NUL: %v", err)
 	}

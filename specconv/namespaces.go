@@ -39,22 +39,22 @@ func namespaceType(t specs.LinuxNamespaceType) (configs.NamespaceType, bool) {
 func convertNamespaces(l *specs.Linux, c *configs.Config) error {
 	c.Namespaces = make([]configs.Namespace, 0, len(l.Namespaces))
 	for i, ns := range l.Namespaces {
-		f := idx("linux.namespaces", i)
+		f := at{"linux.namespaces", i}
 		t, ok := namespaceType(ns.Type)
 		if !ok {
-			return fieldErr(f+".type", "unknown namespace type %q", string(ns.Type))
+			return fieldErr(f.sub("type"), "unknown namespace type %q", string(ns.Type))
 		}
 		if c.HasNamespace(t) {
-			return fieldErr(f+".type", "duplicate namespace type %q", string(ns.Type))
+			return fieldErr(f.sub("type"), "duplicate namespace type %q", string(ns.Type))
 		}
 		n := configs.Namespace{Type: t}
 		if ns.Path != "" {
-			p, err := absPath(f+".path", ns.Path)
+			p, err := absPathAt(f, "path", ns.Path)
 			if err != nil {
 				return err
 			}
 			if _, err := os.Stat(p); err != nil {
-				return wrapErr(f+".path", err)
+				return wrapErr(f.sub("path"), err)
 			}
 			n.Path = p
 		}

@@ -24,7 +24,7 @@ func ToProcess(p *specs.Process, field string) (*configs.Process, error) {
 	if len(p.Args) == 0 {
 		return nil, fieldErr(sub(field, "args"), "must not be empty")
 	}
-	if err := noNULs(sub(field, "args"), p.Args); err != nil {
+	if err := noNULs(field, "args", p.Args); err != nil {
 		return nil, err
 	}
 	if p.Args[0] == "" {

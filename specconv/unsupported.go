@@ -45,13 +45,12 @@ func unsupported(s *specs.Spec) error {
 	if r := l.Resources; r != nil && r.Memory != nil {
 		switch {
 		case r.Memory.Kernel != nil: //nolint:staticcheck // deprecated, rejected on purpose
-			// runc ignores kernel memory limits with a warning.
+			// runc ignores kernel memory limits with a warning; husk
+			// refuses what it cannot apply (cgroup v2 has no such limit,
+			// v1 kernels >= 5.4 deprecate it).
 			return notSupported("linux.resources.memory.kernel")
 		case r.Memory.KernelTCP != nil: //nolint:staticcheck // deprecated, rejected on purpose
 			return notSupported("linux.resources.memory.kernelTCP")
-		case r.Memory.UseHierarchy != nil:
-			// cgroup v1 only; runc drops it silently.
-			return notSupported("linux.resources.memory.useHierarchy")
 		}
 	}
 	// The rootfs is always set up in a new mount namespace: running in the
