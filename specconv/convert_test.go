@@ -411,7 +411,8 @@ func TestToConfigDetails(t *testing.T) {
 	s.Process.ConsoleSize = &specs.Box{Height: 24, Width: 80}
 	s.Linux.RootfsPropagation = "rshared"
 	s.Linux.CgroupsPath = "/a/../../b/./c"
-	s.Linux.Sysctl = map[string]string{"net/ipv4/conf/eth0.100/rp_filter": "1", "kernel.shmmax": "1"}
+	s.Linux.Sysctl = map[string]string{"net/ipv4/conf/eth0.100/rp_filter": "1", "kernel.shmmax": "1",
+		"net.ipv4.conf.eth1/7.rp_filter": "2"}
 	s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/null", Type: "u", Major: 1, Minor: 3, FileMode: (*os.FileMode)(u32(0o20600))}}
 	z := 5
 	s.Hooks = &specs.Hooks{Poststart: []specs.Hook{{Path: "/bin/true", Timeout: &z}}}
@@ -432,7 +433,8 @@ func TestToConfigDetails(t *testing.T) {
 	if c.Cgroups.Path != "/b/c" {
 		t.Errorf("cgroups path %q", c.Cgroups.Path)
 	}
-	if !reflect.DeepEqual(c.Sysctl, map[string]string{"net.ipv4.conf.eth0/100.rp_filter": "1", "kernel.shmmax": "1"}) {
+	if !reflect.DeepEqual(c.Sysctl, map[string]string{"net/ipv4/conf/eth0.100/rp_filter": "1", "kernel.shmmax": "1",
+		"net/ipv4/conf/eth1.7/rp_filter": "2"}) {
 		t.Errorf("sysctl %v", c.Sysctl)
 	}
 	if d := c.Devices[0]; d.Type != 'c' || d.FileMode != 0o600 || d.Path != "/dev/null" {

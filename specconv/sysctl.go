@@ -22,12 +22,16 @@ var ipcSysctls = [...]string{
 // a name whose first separator is '/' uses '/' between components, so
 // '.' and '/' are swapped ("net/ipv4/conf/eth0.100/rp_filter" is
 // "net.ipv4.conf.eth0/100.rp_filter"). In the dotted form a '/' stands for
-// a '.' inside a component; /proc/sys/<path> is obtained by swapping back.
+// a '.' inside a component.
 func normalizeSysctl(k string) string {
 	i := strings.IndexAny(k, "./")
 	if i < 0 || k[i] == '.' {
 		return k
 	}
+	return swapDotSlash(k)
+}
+
+func swapDotSlash(k string) string {
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case '.':
@@ -39,8 +43,21 @@ func normalizeSysctl(k string) string {
 	}, k)
 }
 
-// convertSysctl copies linux.sysctl with names in dotted form and applies
-// runc's rules: only namespaced sysctls, each with its namespace.
+// configSysctlKey is the key stored in the config, in one of the two forms
+// the init's writer understands: as given when it is all dots
+// ("kernel.shmmax": dots become slashes) or slash-separated
+// ("net/ipv4/conf/eth0.100/rp_filter": used as the path); the mixed
+// sysctl.d form ("net.ipv4.conf.eth0/100.rp_filter") becomes the
+// slash-separated one.
+func configSysctlKey(given, dotted string) string {
+	if given == dotted && strings.IndexByte(given, '/') >= 0 {
+		return swapDotSlash(given)
+	}
+	return given
+}
+
+// convertSysctl copies linux.sysctl (see configSysctlKey for the keys) and
+// applies runc's rules: only namespaced sysctls, each with its namespace.
 func convertSysctl(l *specs.Linux, c *configs.Config) error {
 	if len(l.Sysctl) == 0 {
 		return nil
@@ -73,7 +90,7 @@ func convertSysctl(l *specs.Linux, c *configs.Config) error {
 		if err := sysctlAllowed(f, s, l, c, &hostNet); err != nil {
 			return err
 		}
-		c.Sysctl[s] = v
+		c.Sysctl[configSysctlKey(k, s)] = v
 	}
 	return nil
 }
