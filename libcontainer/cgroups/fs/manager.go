@@ -169,9 +169,13 @@ func (m *Manager) check(r *specs.LinuxResources) error {
 }
 
 // Apply creates the container's cgroups (parents included) and moves pid
-// into them (pid -1: create only). A pre-existing cgroup that holds
-// processes, or a frozen one, is refused. On error the directories created
-// here are removed again.
+// into them (pid -1: create only). It works in two phases: first every
+// directory is created and checked — a pre-existing cgroup that holds
+// processes, or a frozen one, is refused — and prepared (cpuset contents,
+// realtime budget); only then is the process moved, so a refused Apply
+// leaves the process where it was and removes the directories it created.
+// If moving the process fails half-way, the caller kills the process and
+// calls Destroy.
 func (m *Manager) Apply(pid int) (retErr error) {
 	var created []string
 	defer func() {
@@ -179,6 +183,11 @@ func (m *Manager) Apply(pid int) (retErr error) {
 			common.RemoveCreated(created)
 		}
 	}()
+	type target struct {
+		dir      string
+		optional bool
+	}
+	targets := make([]target, 0, len(m.paths))
 	done := make(map[string]bool, len(m.paths))
 	for _, c := range controllers {
 		dir := m.paths[c.name]
@@ -186,7 +195,7 @@ func (m *Manager) Apply(pid int) (retErr error) {
 			continue
 		}
 		done[dir] = true
-		mk, err := m.applyDir(c, dir, pid)
+		mk, err := m.prepareDir(c, dir)
 		created = append(created, mk...)
 		if err != nil {
 			if c.optional {
@@ -195,18 +204,28 @@ func (m *Manager) Apply(pid int) (retErr error) {
 			}
 			return err
 		}
+		targets = append(targets, target{dir, c.optional})
 	}
 	if dir := m.paths[Unified]; dir != "" {
-		mk, err := fs2.ApplyDir(dir, pid)
+		mk, err := fs2.PrepareDir(dir)
 		created = append(created, mk...)
 		if err != nil {
+			return err
+		}
+		targets = append(targets, target{dir, false})
+	}
+	if pid == -1 {
+		return nil
+	}
+	for _, t := range targets {
+		if err := common.WriteProcs(t.dir, pid); err != nil && !t.optional {
 			return err
 		}
 	}
 	return nil
 }
 
-func (m *Manager) applyDir(c *controller, dir string, pid int) ([]string, error) {
+func (m *Manager) prepareDir(c *controller, dir string) ([]string, error) {
 	created, existed, err := common.Mkdir(dir)
 	if err != nil {
 		return created, fmt.Errorf("cgroups: create %s cgroup: %w", c.name, err)
@@ -218,11 +237,6 @@ func (m *Manager) applyDir(c *controller, dir string, pid int) ([]string, error)
 	}
 	if c.prepare != nil {
 		if err := c.prepare(m, dir); err != nil {
-			return created, err
-		}
-	}
-	if pid != -1 {
-		if err := common.WriteProcs(dir, pid); err != nil {
 			return created, err
 		}
 	}

@@ -10,10 +10,26 @@ import (
 // ApplyDir creates the cgroup2 directory dir (parents included) and moves
 // pid into it (pid -1: create only). A pre-existing cgroup that holds
 // processes is refused, and so is a frozen one (the process would stop
-// dead), both without blocking. It returns the directories it created, for
-// the caller to remove on a later error. It is used directly for the
-// cgroup2 hierarchy of hybrid hosts, where no controllers are enabled.
-func ApplyDir(dir string, pid int) ([]string, error) {
+// dead), both without blocking. On error what it created is removed.
+func ApplyDir(dir string, pid int) error {
+	created, err := PrepareDir(dir)
+	if err != nil {
+		return err
+	}
+	if pid != -1 {
+		if err := common.WriteProcs(dir, pid); err != nil {
+			common.RemoveCreated(created)
+			return err
+		}
+	}
+	return nil
+}
+
+// PrepareDir is the first half of ApplyDir: create dir and check it is
+// usable, returning the directories it created (for the caller to remove
+// on a later error). The v1 driver uses it for the cgroup2 hierarchy of
+// hybrid hosts, where no controllers are enabled.
+func PrepareDir(dir string) ([]string, error) {
 	created, existed, err := common.Mkdir(dir)
 	if err != nil {
 		return created, fmt.Errorf("cgroups: create cgroup: %w", err)
@@ -21,12 +37,6 @@ func ApplyDir(dir string, pid int) ([]string, error) {
 	if err := checkUsable(dir, existed); err != nil {
 		common.RemoveCreated(created)
 		return nil, err
-	}
-	if pid != -1 {
-		if err := common.WriteProcs(dir, pid); err != nil {
-			common.RemoveCreated(created)
-			return nil, err
-		}
 	}
 	return created, nil
 }

@@ -79,7 +79,7 @@ func (m *Manager) Apply(pid int) error {
 			return err
 		}
 	}
-	if _, err := ApplyDir(m.dir, pid); err != nil {
+	if err := ApplyDir(m.dir, pid); err != nil {
 		common.RemoveCreated(created)
 		return err
 	}
