@@ -54,7 +54,7 @@ type Spawn struct {
 	GidMappings []syscall.SysProcIDMap
 	// GidMappingsEnableSetgroups as in syscall.SysProcAttr.
 	GidMappingsEnableSetgroups bool
-	// Stdin, Stdout, Stderr of the child (nil: /dev/null as os/exec does).
+	// Stdin, Stdout, Stderr of the child (nil: husk's own).
 	Stdin, Stdout, Stderr *os.File
 	// ExtraFiles become fds 3.. in the child; the init pipe is appended after
 	// them. The plan refers to them by number (3 + index).
@@ -102,6 +102,7 @@ func Start(s *Spawn) (*Init, error) {
 			Setpgid:                    s.Setpgid,
 		},
 	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if s.Stdin != nil {
 		cmd.Stdin = s.Stdin
 	}

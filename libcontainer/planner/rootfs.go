@@ -102,6 +102,9 @@ func addRemount(p *initplan.Plan, path string, flags uintptr) {
 // addMount emits one mount of config.json.
 func addMount(p *initplan.Plan, m *configs.Mount, idx int) error {
 	var opts uint64
+	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
+		return fmt.Errorf("mounts[%d]: idmapped mounts (uidMappings/gidMappings, idmap, ridmap): not supported yet", idx)
+	}
 	if m.IsBind() {
 		fi, err := os.Stat(m.Source)
 		if err != nil {
