@@ -1,3 +1,9 @@
+// husk lives for milliseconds: skip the runtime's container-aware
+// GOMAXPROCS probe (cgroup and mountinfo reads at start-up) and its updater.
+
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command husk is an OCI container runtime with runc's command line.
 package main
 
