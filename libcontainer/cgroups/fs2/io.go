@@ -57,16 +57,14 @@ func setIO(dir string, r *specs.LinuxResources) error {
 }
 
 func setIOWeights(dir string, b *specs.LinuxBlockIO) error {
-	bfq, err := common.OpenFile(dir, "io.bfq.weight", unix.O_RDWR)
+	bfq, err := common.ReadFile(dir, "io.bfq.weight")
 	if err != nil && !errors.Is(err, unix.ENOENT) {
 		return common.Field("blockIO.weight", err)
 	}
-	if err == nil {
-		defer unix.Close(bfq)
-	}
+	hasBFQ := err == nil
 	if b.Weight != nil && *b.Weight != 0 {
-		if bfq >= 0 {
-			err = writeFd(bfq, dir, "io.bfq.weight", strconv.FormatUint(uint64(*b.Weight), 10))
+		if hasBFQ {
+			err = common.WriteFile(dir, "io.bfq.weight", strconv.FormatUint(uint64(*b.Weight), 10))
 		} else {
 			w := common.BlkioWeightToIOWeight(*b.Weight)
 			err = common.WriteFile(dir, "io.weight", strconv.FormatUint(w, 10))
@@ -75,10 +73,10 @@ func setIOWeights(dir string, b *specs.LinuxBlockIO) error {
 			return common.Field("blockIO.weight", err)
 		}
 	}
-	if len(b.WeightDevice) == 0 {
-		return nil
-	}
-	perDevBFQ := bfq >= 0 && bfqPerDevice(bfq)
+	// BFQ takes per-device weights since kernel 5.4: then io.bfq.weight
+	// reads "default N" rather than a bare number.
+	_, numErr := strconv.ParseUint(strings.TrimSpace(bfq), 10, 64)
+	perDevBFQ := hasBFQ && numErr != nil
 	for _, wd := range b.WeightDevice {
 		if wd.LeafWeight != nil {
 			logrus.Warn("linux.resources.blockIO.weightDevice[].leafWeight is ignored: cgroup v2 has no leaf weights")
@@ -88,7 +86,7 @@ func setIOWeights(dir string, b *specs.LinuxBlockIO) error {
 		}
 		d := dev(wd.LinuxBlockIODevice)
 		if perDevBFQ {
-			err = writeFd(bfq, dir, "io.bfq.weight", d+" "+strconv.FormatUint(uint64(*wd.Weight), 10))
+			err = common.WriteFile(dir, "io.bfq.weight", d+" "+strconv.FormatUint(uint64(*wd.Weight), 10))
 		} else {
 			w := common.BlkioWeightToIOWeight(*wd.Weight)
 			err = common.WriteFile(dir, "io.weight", d+" "+strconv.FormatUint(w, 10))
@@ -96,25 +94,6 @@ func setIOWeights(dir string, b *specs.LinuxBlockIO) error {
 		if err != nil {
 			return common.Field("blockIO.weightDevice", err)
 		}
-	}
-	return nil
-}
-
-// bfqPerDevice reports whether io.bfq.weight takes per-device weights
-// (kernel 5.4+): then reading it shows "default N" rather than a number.
-func bfqPerDevice(fd int) bool {
-	buf := make([]byte, 64)
-	n, err := unix.Pread(fd, buf, 0)
-	if err != nil || n == 0 {
-		return false
-	}
-	_, err = strconv.ParseUint(strings.TrimSpace(string(buf[:n])), 10, 64)
-	return err != nil
-}
-
-func writeFd(fd int, dir, file, data string) error {
-	if _, err := unix.Pwrite(fd, []byte(data), 0); err != nil {
-		return &common.WriteError{Path: dir + "/" + file, Data: data, Err: err}
 	}
 	return nil
 }
