@@ -276,15 +276,4 @@ func writePidFile(path string, pid int) error {
 }
 
 // killWait kills a half-created init and reaps it.
-func killWait(in *initproc.Init) {
-	if in.Cmd.Process != nil {
-		_ = in.Cmd.Process.Kill()
-	}
-	if in.Forked && in.Pid > 0 {
-		_ = unix.Kill(in.Pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		_, _ = unix.Wait4(in.Pid, &ws, 0, nil)
-	}
-	_, _ = in.Cmd.Process.Wait()
-	in.Close()
-}
+func killWait(in *initproc.Init) { in.Kill() }

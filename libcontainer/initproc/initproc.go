@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
 
@@ -67,9 +66,11 @@ type Spawn struct {
 
 // Init is a started child.
 type Init struct {
-	Cmd  *exec.Cmd
-	Pid  int // the payload's pid (after OpFork, the forked child)
-	pipe *os.File
+	// Child is the process husk started; Pid the payload's (they differ
+	// after OpFork, when Child is the middle process, already reaped).
+	Child int
+	Pid   int
+	pipe  *os.File
 	// Forked is true when Pid is not Cmd's process (OpFork was used).
 	Forked bool
 }
@@ -89,38 +90,38 @@ func Start(s *Spawn) (*Init, error) {
 	child := os.NewFile(uintptr(fds[1]), "init-pipe-child")
 	defer child.Close()
 
-	cmd := &exec.Cmd{
-		Path:       s.Exe,
-		Args:       []string{"husk", "init"},
-		Env:        []string{EnvInitPipe + "=" + strconv.Itoa(PipeFd(len(s.ExtraFiles)))},
-		ExtraFiles: append(append([]*os.File{}, s.ExtraFiles...), child),
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags:                 s.Cloneflags,
-			UidMappings:                s.UidMappings,
-			GidMappings:                s.GidMappings,
-			GidMappingsEnableSetgroups: s.GidMappingsEnableSetgroups,
-			Setpgid:                    s.Setpgid,
-		},
+	files := []uintptr{0, 1, 2}
+	for i, f := range []*os.File{s.Stdin, s.Stdout, s.Stderr} {
+		if f != nil {
+			files[i] = f.Fd()
+		}
 	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if s.Stdin != nil {
-		cmd.Stdin = s.Stdin
+	for _, f := range s.ExtraFiles {
+		files = append(files, f.Fd())
 	}
-	if s.Stdout != nil {
-		cmd.Stdout = s.Stdout
-	}
-	if s.Stderr != nil {
-		cmd.Stderr = s.Stderr
+	files = append(files, child.Fd())
+	attr := &syscall.SysProcAttr{
+		Cloneflags:                 s.Cloneflags,
+		UidMappings:                s.UidMappings,
+		GidMappings:                s.GidMappings,
+		GidMappingsEnableSetgroups: s.GidMappingsEnableSetgroups,
+		Setpgid:                    s.Setpgid,
 	}
 	if s.CgroupFD >= 0 {
-		cmd.SysProcAttr.UseCgroupFD = true
-		cmd.SysProcAttr.CgroupFD = s.CgroupFD
+		attr.UseCgroupFD = true
+		attr.CgroupFD = s.CgroupFD
 	}
-	if err := cmd.Start(); err != nil {
+	// syscall.ForkExec rather than os/exec: no one-time pidfd probe fork.
+	pid, err := syscall.ForkExec(s.Exe, []string{"husk", "init"}, &syscall.ProcAttr{
+		Env:   []string{EnvInitPipe + "=" + strconv.Itoa(PipeFd(len(s.ExtraFiles)))},
+		Files: files,
+		Sys:   attr,
+	})
+	if err != nil {
 		parent.Close()
 		return nil, fmt.Errorf("start init process: %w", err)
 	}
-	return &Init{Cmd: cmd, Pid: cmd.Process.Pid, pipe: parent}, nil
+	return &Init{Child: pid, Pid: pid, pipe: parent}, nil
 }
 
 // SendPlan writes the plan to the child.
@@ -163,7 +164,7 @@ func (in *Init) Sync(h Handler) error {
 				return err
 			}
 			// Reap the middle process, which exits right after sending.
-			if _, err := in.Cmd.Process.Wait(); err != nil {
+			if err := waitPid(in.Child); err != nil {
 				return fmt.Errorf("wait for the intermediate init: %w", err)
 			}
 			in.Pid, in.Forked = pid, true
@@ -328,3 +329,29 @@ func closeAll(files []*os.File) {
 		f.Close()
 	}
 }
+
+func waitPid(pid int) error {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// Kill kills and reaps a child that did not finish its set-up.
+func (in *Init) Kill() {
+	_ = unix.Kill(in.Child, unix.SIGKILL)
+	if in.Forked && in.Pid > 0 {
+		_ = unix.Kill(in.Pid, unix.SIGKILL)
+		_ = waitPid(in.Pid)
+	} else {
+		_ = waitPid(in.Child)
+	}
+	in.Close()
+}
+
+// WaitChild reaps the process husk started (for callers that wait for a
+// payload that did not fork).
+func (in *Init) WaitChild() error { return waitPid(in.Child) }
