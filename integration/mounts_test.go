@@ -31,15 +31,15 @@ func TestMountBindOptions(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "f"), []byte("hello\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("cp", "/bin/busybox", filepath.Join(src, "bb")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("cp", "/bin/busybox", filepath.Join(src, "busybox")).CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
 	ro := withBind(src, "/mnt/a", "bind", "ro", "nosuid", "nodev", "noexec")
 	rw := withBind(src, "/mnt/b", "bind")
 	r := e.runContainer(e.bundle(ro, rw, sh(`cat /mnt/a/f
 touch /mnt/a/new 2>&1 && echo ro-writable
-/mnt/a/bb true 2>/dev/null && echo noexec-executed
-/mnt/b/bb echo exec-ok
+/mnt/a/busybox true 2>/dev/null && echo noexec-executed
+/mnt/b/busybox echo exec-ok
 touch /mnt/b/new && echo rw-ok
 cat /proc/self/mountinfo`)))
 	if r.Code != 0 {
