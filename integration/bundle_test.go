@@ -157,4 +157,3 @@ func withBind(src, dest string, opts ...string) func(*specs.Spec) {
 		s.Mounts = append(s.Mounts, specs.Mount{Destination: dest, Type: "bind", Source: src, Options: opts})
 	}
 }
-
