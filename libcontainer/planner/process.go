@@ -47,10 +47,11 @@ func planProcess(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o
 	if proc.NoNewPrivileges {
 		p.Add(initplan.OpNoNewPrivs)
 	}
+	// Before any filter: close_range may not be in the profile.
+	p.Add(initplan.OpCloseFds, initplan.I(int64(3+o.PreserveFds)))
 	if o.Seccomp != nil && !proc.NoNewPrivileges {
 		addSeccomp(p, o.Seccomp)
 	}
-	p.Add(initplan.OpCloseFds, initplan.I(int64(3+o.PreserveFds)))
 	if proc.Capabilities != nil {
 		p.Add(initplan.OpCapBounding, initplan.U(proc.Capabilities.Bounding))
 	}
