@@ -187,11 +187,15 @@ func readOwnCgroups(file string) (map[string]string, error) {
 	return ParseOwnCgroups(data)
 }
 
-// knownV1 is the set of v1 controllers the fs driver knows about.
-var knownV1 = map[string]bool{
-	"cpuset": true, "cpu": true, "cpuacct": true, "memory": true, "devices": true,
-	"freezer": true, "net_cls": true, "net_prio": true, "blkio": true, "perf_event": true,
-	"hugetlb": true, "pids": true, "rdma": true, "misc": true, "name=systemd": true,
+// knownV1 reports whether o (a cgroup v1 mount option) names a controller
+// the fs driver knows about.
+func knownV1(o string) bool {
+	switch o {
+	case "cpuset", "cpu", "cpuacct", "memory", "devices", "freezer", "net_cls", "net_prio",
+		"blkio", "perf_event", "hugetlb", "pids", "rdma", "misc", "name=systemd":
+		return true
+	}
+	return false
 }
 
 // layoutFromMountinfo builds a layout (without Own) from mountinfo content.
@@ -229,7 +233,7 @@ func layoutFromMountinfo(data []byte) *Layout {
 			var ctrls []string
 			dup := false
 			for _, o := range strings.Split(string(sf[2]), ",") {
-				if knownV1[o] {
+				if knownV1(o) {
 					if seen[o] {
 						dup = true
 					}

@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/husk-runtime/husk/libcontainer/cgroups/common"
+	"github.com/husk-runtime/husk/libcontainer/cgroups/fs2"
 )
 
 var freezerController = controller{
@@ -30,32 +31,39 @@ func prepareFreezer(_ *Manager, dir string) error {
 
 var errNoFreezer = errors.New("cgroups: the container has no freezer cgroup")
 
-// Freeze freezes the container.
+// Freeze freezes the container: through the v1 freezer, or — on a hybrid
+// host without one — through cgroup.freeze of the cgroup2 directory.
 func (m *Manager) Freeze() error {
-	dir := m.paths["freezer"]
-	if dir == "" {
-		return errNoFreezer
+	if dir := m.paths["freezer"]; dir != "" {
+		return freeze(dir)
 	}
-	return freeze(dir)
+	if u := m.paths[Unified]; u != "" {
+		return fs2.SetFrozen(u, true)
+	}
+	return errNoFreezer
 }
 
 // Thaw thaws the container.
 func (m *Manager) Thaw() error {
-	dir := m.paths["freezer"]
-	if dir == "" {
-		return errNoFreezer
+	if dir := m.paths["freezer"]; dir != "" {
+		return common.WriteFile(dir, "freezer.state", "THAWED")
 	}
-	return common.WriteFile(dir, "freezer.state", "THAWED")
+	if u := m.paths[Unified]; u != "" {
+		return fs2.SetFrozen(u, false)
+	}
+	return errNoFreezer
 }
 
 // State reports whether the container is frozen by its own cgroup (one
 // frozen only through a parent counts as not frozen, as in runc).
 func (m *Manager) State() (bool, error) {
-	dir := m.paths["freezer"]
-	if dir == "" {
-		return false, nil
+	if dir := m.paths["freezer"]; dir != "" {
+		return freezerState(dir)
 	}
-	return freezerState(dir)
+	if u := m.paths[Unified]; u != "" {
+		return fs2.Frozen(u)
+	}
+	return false, nil
 }
 
 func freezerState(dir string) (bool, error) {

@@ -471,3 +471,52 @@ func TestParseNUMAStat(t *testing.T) {
 		t.Fatal(u, err)
 	}
 }
+
+// On hybrid hosts whose hugetlb controller is bound to cgroup2 (as this
+// project's hosts), hugepageLimits go to the cgroup2 directory.
+func TestUnifiedHugetlb(t *testing.T) {
+	if err := common.CheckPageSize("2MB"); err != nil {
+		t.Skip(err)
+	}
+	l, root := fake(t)
+	writeFiles(t, l.UnifiedMount, map[string]string{"cgroup.controllers": "hugetlb\n", "cgroup.subtree_control": "\n"})
+	r := &specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 2 << 20}}}
+	m, err := New(l, "/p/c", "", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, l.UnifiedMount+"/p", map[string]string{"cgroup.subtree_control": "\n", "cgroup.type": "domain\n"})
+	writeFiles(t, m.paths[Unified], map[string]string{"cgroup.procs": ""})
+	if err := m.Set(r); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"unified/cgroup.subtree_control=+hugetlb", "unified/p/cgroup.subtree_control=+hugetlb",
+		"unified/p/c/hugetlb.2MB.max=2097152", "unified/p/c/hugetlb.2MB.rsvd.max=2097152",
+	}
+	if got := writes(t, root); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q", got)
+	}
+	// Without hugetlb in cgroup2 either: an error naming the field.
+	writeFiles(t, l.UnifiedMount, map[string]string{"cgroup.controllers": "\n"})
+	if _, err := New(l, "/p/c", "", r); err == nil || !strings.HasPrefix(err.Error(), "linux.resources.hugepageLimits:") {
+		t.Fatal(err)
+	}
+}
+
+func TestFreezerFallbackToUnified(t *testing.T) {
+	l, root := fake(t)
+	m, _ := New(l, "/c", "", nil)
+	delete(m.paths, "freezer")
+	emulate(t, m)
+	writeFiles(t, m.paths[Unified], map[string]string{"cgroup.events": "populated 1\nfrozen 1\n"})
+	if err := m.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if fr, err := m.State(); err != nil || !fr {
+		t.Fatal(fr, err)
+	}
+	if got := writes(t, root); !reflect.DeepEqual(got, []string{"unified/c/cgroup.freeze=1"}) {
+		t.Fatalf("got %q", got)
+	}
+}

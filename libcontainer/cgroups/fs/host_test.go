@@ -407,3 +407,98 @@ func TestHostRelativePath(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHostSetup measures what a container start costs in cgroups:
+// New, Apply(-1), Set (memory, pids, cpu, devices), Join of a process,
+// Destroy after the process exits... without the process: Join of the
+// benchmark's own pid is not possible (it would move the test), so a sleep
+// child is started once and moved in and out.
+func BenchmarkHostSetup(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	l, err := common.GetLayout()
+	if err != nil || l.Mode == common.Unified {
+		b.Skip("needs a cgroup v1 host")
+	}
+	cmd := exec.Command("sleep", "300")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	own, _ := os.ReadFile("/proc/self/cgroup")
+	ownMap, _ := common.ParseOwnCgroups(own)
+	r := &specs.LinuxResources{
+		Memory:  &specs.LinuxMemory{Limit: i64(256 << 20)},
+		Pids:    &specs.LinuxPids{Limit: i64(100)},
+		CPU:     &specs.LinuxCPU{Shares: u64(1024)},
+		Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}, {Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "rwm"}},
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, err := New(l, fmt.Sprintf("/husk-test-%d-bench%d", os.Getpid(), i), "", r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Apply(-1); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Set(r); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Join(cmd.Process.Pid, ""); err != nil {
+			b.Fatal(err)
+		}
+		// Move the process back (to the benchmark's own cgroups), then Destroy.
+		for k, dir := range m.paths {
+			h := l.Hierarchy(k)
+			base := l.UnifiedMount + ownMap[""]
+			if h != nil {
+				base = h.Mountpoint + ownMap[h.Controllers[0]]
+			}
+			_ = common.WriteProcs(strings.TrimSuffix(base, "/"), cmd.Process.Pid)
+			_ = dir
+		}
+		if err := m.Destroy(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestHostTaskFiles(t *testing.T) {
+	m := hostManager(t, nil)
+	if err := m.Apply(-1); err != nil {
+		t.Fatal(err)
+	}
+	files := m.TaskFiles()
+	if len(files) == 0 || !strings.HasPrefix(files[0], m.paths["cpuset"]) {
+		t.Fatalf("files %v", files)
+	}
+	// A single-threaded shell joins by itself, then becomes sleep.
+	script := ""
+	for _, f := range files {
+		script += "echo 0 > " + f + " && "
+	}
+	cmd := exec.Command("sh", "-c", script+"exec sleep 300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pids, _ := common.ReadPids(m.paths["pids"])
+		if len(pids) == 1 && pids[0] == cmd.Process.Pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pids %v", pids)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, f := range files {
+		dir := strings.TrimSuffix(f, "/tasks")
+		if pids, _ := common.ReadPids(dir); len(pids) != 1 {
+			t.Errorf("%s: %v", dir, pids)
+		}
+	}
+}

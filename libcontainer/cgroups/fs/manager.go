@@ -471,6 +471,27 @@ func (m *Manager) Stats() (*common.Stats, error) {
 	return st, nil
 }
 
+// TaskFiles returns the "tasks" file of each of the container's v1
+// cgroups (each directory once, cpuset first). A single-threaded process
+// can join the container by writing "0" to each: moving only the calling
+// thread skips the kernel's global threadgroup lock, whose first write
+// lock after a quiet period waits for an RCU grace period (milliseconds on
+// a busy host) — writing a pid to cgroup.procs, as Apply and Join do,
+// pays that. The cgroups must exist (Apply(-1)). The cgroup2 directory of
+// hybrid hosts is not included: join it with clone3(CLONE_INTO_CGROUP) or
+// Join.
+func (m *Manager) TaskFiles() []string {
+	var out []string
+	done := make(map[string]bool, len(m.paths))
+	for _, c := range controllers {
+		if dir := m.paths[c.name]; dir != "" && !done[dir] {
+			done[dir] = true
+			out = append(out, dir+"/tasks")
+		}
+	}
+	return out
+}
+
 // OOMKillCount returns the number of processes the OOM killer killed.
 func (m *Manager) OOMKillCount() (uint64, error) {
 	dir := m.paths["memory"]

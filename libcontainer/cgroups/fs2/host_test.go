@@ -210,12 +210,18 @@ func TestHostV2Refuse(t *testing.T) {
 		t.Fatal("child cgroup left behind")
 	}
 	_ = common.WriteFile(m.dir, "cgroup.freeze", "0")
-	// Populated.
-	if err := common.WriteProcs(m.dir, pid(cmd)); err != nil {
+	// Populated (a fresh cgroup: on pure v2 the child's Apply above has
+	// enabled controllers in m's subtree_control, so m can no longer hold
+	// processes itself).
+	m3 := hostManager(t, nil)
+	if err := os.Mkdir(m3.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := common.WriteProcs(m3.dir, pid(cmd)); err != nil {
 		t.Fatal(err)
 	}
 	cmd2 := startSleep(t)
-	if err := m.Apply(pid(cmd2)); err == nil || !strings.Contains(err.Error(), "holds 1 process") {
+	if err := m3.Apply(pid(cmd2)); err == nil || !strings.Contains(err.Error(), "holds 1 process") {
 		t.Fatal("populated:", err)
 	}
 	_ = cmd.Process.Kill()
@@ -306,7 +312,7 @@ func TestHostV2Resources(t *testing.T) {
 	if err := m.Join(pid(cmd), ""); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	var total uint64
 	for total == 0 && time.Now().Before(deadline) {
 		pfd := []unix.PollFd{{Fd: int32(w.Fd()), Events: unix.POLLIN}}
@@ -320,7 +326,9 @@ func TestHostV2Resources(t *testing.T) {
 		total += n
 	}
 	if total == 0 {
-		t.Fatal("no OOM event")
+		ev, _ := common.ReadFile(m.dir, "memory.events")
+		cur, _ := common.ReadFile(m.dir, "memory.current")
+		t.Fatalf("no OOM event; memory.events %q memory.current %q tail state %q", ev, cur, procState(pid(cmd)))
 	}
 	if c, err := m.OOMKillCount(); err != nil || c == 0 {
 		t.Fatal("OOMKillCount:", c, err)
