@@ -80,6 +80,27 @@ type Manager interface {
 	OOMKillCount() (uint64, error)
 }
 
+var (
+	_ Manager = (*fs.Manager)(nil)
+	_ Manager = (*fs2.Manager)(nil)
+)
+
+// TaskFiles returns, for a cgroup v1 (or hybrid) manager, the "tasks" file
+// of each of the container's v1 cgroups: a single-threaded process (the
+// init child before it starts threads) joins them by writing "0" to each,
+// which moves only the calling thread and so avoids the global threadgroup
+// lock that a cgroup.procs write takes — the first such write after a
+// quiet period waits for an RCU grace period, milliseconds on a busy host.
+// The cgroups must exist (Apply(-1)); on hybrid hosts the cgroup2
+// directory (Paths()[""]) is joined with clone3(CLONE_INTO_CGROUP) or
+// Join. It returns nil for cgroup v2 managers.
+func TaskFiles(m Manager) []string {
+	if fm, ok := m.(*fs.Manager); ok {
+		return fm.TaskFiles()
+	}
+	return nil
+}
+
 // Re-exported types of package common.
 type (
 	Stats          = common.Stats

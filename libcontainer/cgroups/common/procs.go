@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -208,8 +209,8 @@ func Mkdir(dir string) (created []string, existed bool, err error) {
 	case unix.EEXIST:
 		return nil, true, nil
 	case unix.ENOENT:
-		parent := dir[:strings.LastIndexByte(dir, '/')]
-		if parent == "" {
+		parent := filepath.Dir(dir)
+		if parent == dir || parent == "/" || parent == "." {
 			break
 		}
 		created, _, err = Mkdir(parent)

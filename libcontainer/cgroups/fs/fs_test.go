@@ -277,6 +277,19 @@ func TestSetMemoryOrder(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "linux.resources.memory.swap: ") {
 		t.Fatal(err)
 	}
+	// Raising only the limit above memsw: the kernel's EINVAL explained.
+	writeFiles(t, m.paths["memory"], map[string]string{"memory.memsw.limit_in_bytes": "104857600\n"})
+	common.TestWriteErr = func(path, _ string) error {
+		if strings.HasSuffix(path, "memory.limit_in_bytes") {
+			return unix.EINVAL
+		}
+		return nil
+	}
+	err = m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(200 << 20)}})
+	if err == nil || !strings.Contains(err.Error(), "give memory.swap too") || !errors.Is(err, unix.EINVAL) {
+		t.Fatal(err)
+	}
+	common.TestWriteErr = nil
 	writeFiles(t, m.paths["memory"], map[string]string{"memory.usage_in_bytes": "4096\n"})
 	err = m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(4096), CheckBeforeUpdate: boolp(true)}})
 	if err == nil || !strings.Contains(err.Error(), "checkBeforeUpdate") {

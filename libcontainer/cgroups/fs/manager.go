@@ -209,10 +209,17 @@ func (m *Manager) Apply(pid int) (retErr error) {
 	if dir := m.paths[Unified]; dir != "" {
 		mk, err := fs2.PrepareDir(dir)
 		created = append(created, mk...)
-		if err != nil {
+		switch {
+		case err == nil:
+			targets = append(targets, target{dir, false})
+		case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EROFS):
+			// As runc: the cgroup2 hierarchy of a hybrid host carries no
+			// limits; a read-only or foreign one is skipped.
+			logrus.Debugf("cgroups: not using the cgroup2 hierarchy: %v", err)
+			delete(m.paths, Unified)
+		default:
 			return err
 		}
-		targets = append(targets, target{dir, false})
 	}
 	if pid == -1 {
 		return nil
@@ -421,18 +428,18 @@ func (m *Manager) Kill(sig unix.Signal) error {
 			return err
 		}
 	}
-	fdir := m.paths["freezer"]
+	canFreeze := m.paths["freezer"] != "" || m.paths[Unified] != ""
 	thaw := false
-	if fdir != "" {
-		wasFrozen, _ := freezerState(fdir)
-		if err := freeze(fdir); err != nil {
+	if canFreeze {
+		wasFrozen, _ := m.State()
+		if err := m.Freeze(); err != nil {
 			logrus.Warnf("cgroups: kill: %v", err)
 		}
 		// Keep a paused container paused, unless its processes must die.
 		thaw = !wasFrozen || sig == unix.SIGKILL
 		if pids, err = common.AllPids(dir); err != nil {
 			if thaw {
-				_ = common.WriteFile(fdir, "freezer.state", "THAWED")
+				_ = m.Thaw()
 			}
 			return err
 		}
@@ -443,9 +450,7 @@ func (m *Manager) Kill(sig unix.Signal) error {
 		}
 	}
 	if thaw {
-		if err := common.WriteFile(fdir, "freezer.state", "THAWED"); err != nil {
-			return err
-		}
+		return m.Thaw()
 	}
 	return nil
 }

@@ -106,7 +106,13 @@ func setMemoryAndSwap(dir string, limit, swap int64, swapGiven bool) error {
 		return common.Fieldf("memory.swap", "memory+swap limit %d must be >= the memory limit %d", swap, limit)
 	}
 	if limit == 0 || swap == 0 {
-		if err := writeMemLimit(dir, limit); err != nil {
+		err := writeMemLimit(dir, limit)
+		if errors.Is(err, unix.EINVAL) && hasMemsw && limit > 0 {
+			if cur, rerr := common.GetUint(dir, memswLimit); rerr == nil && cur < uint64(limit) {
+				return common.Fieldf("memory.limit", "%d is above the current memory+swap limit %d; give memory.swap too: %w", limit, cur, err)
+			}
+		}
+		if err != nil {
 			return err
 		}
 		return writeSwapLimit(dir, swap)

@@ -7,6 +7,8 @@ package fs2
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -90,7 +92,7 @@ func (m *Manager) Apply(pid int) error {
 // it had to create.
 func enableControllersTracked(mount, dir string, ctrls []string, domain bool) ([]string, error) {
 	var created []string
-	parent := dir[:strings.LastIndexByte(dir, '/')]
+	parent := filepath.Dir(dir)
 	if parent != mount && !common.PathExists(parent) {
 		mk, _, err := common.Mkdir(parent)
 		created = mk
@@ -202,7 +204,13 @@ func (m *Manager) hasController(c string) bool {
 
 // setUnified writes linux.resources.unified, key by key.
 func (m *Manager) setUnified(u map[string]string) error {
-	for k, v := range u {
+	keys := make([]string, 0, len(u))
+	for k := range u {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := u[k]
 		f := "unified[" + k + "]"
 		if k == "" || strings.ContainsAny(k, "/\x00") || k == "." || k == ".." {
 			return common.Fieldf(f, "must be a file name of the cgroup directory")
