@@ -191,7 +191,17 @@ func (m *Manager) Apply(pid int) (retErr error) {
 	done := make(map[string]bool, len(m.paths))
 	for _, c := range controllers {
 		dir := m.paths[c.name]
-		if dir == "" || done[dir] {
+		if dir == "" {
+			continue
+		}
+		if done[dir] {
+			// Co-mounted with an earlier controller ("cpu,cpuacct"):
+			// the directory exists, only its own preparation is left.
+			if c.prepare != nil {
+				if err := c.prepare(m, dir); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		done[dir] = true
