@@ -135,6 +135,23 @@ func TestSpec(t *testing.T) {
 		t.Errorf("spec --bundle: %v", err)
 	}
 
+	// --rootless: a user namespace mapping the caller, no network namespace, no resources
+	dir3 := e.hostDir("spec3")
+	e.mustHusk("spec", "--rootless", "--bundle", dir3)
+	var rl specs.Spec
+	if data, err := os.ReadFile(filepath.Join(dir3, "config.json")); err != nil || json.Unmarshal(data, &rl) != nil || rl.Linux == nil {
+		t.Errorf("spec --rootless: %v %s", err, data)
+	} else {
+		var types []string
+		for _, n := range rl.Linux.Namespaces {
+			types = append(types, string(n.Type))
+		}
+		if !slices.Contains(types, "user") || slices.Contains(types, "network") || len(rl.Linux.UIDMappings) != 1 ||
+			rl.Linux.UIDMappings[0].HostID != uint32(os.Getuid()) || rl.Linux.UIDMappings[0].ContainerID != 0 || rl.Linux.Resources != nil {
+			t.Errorf("spec --rootless: namespaces %q, uidMappings %+v, resources %+v", types, rl.Linux.UIDMappings, rl.Linux.Resources)
+		}
+	}
+
 	if s.Version == "" || s.Process == nil || s.Root == nil || s.Linux == nil {
 		t.Fatalf("spec: incomplete: %s", data)
 	}

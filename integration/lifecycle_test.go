@@ -75,6 +75,10 @@ func TestLifecycle(t *testing.T) {
 	if st.Created.Before(before) || st.Created.After(time.Now().Add(2*time.Second)) {
 		t.Errorf("state created = %v, not the time of create", st.Created)
 	}
+	var onDisk containerState // runc's layout: <root>/<id>/state.json
+	if data, err := os.ReadFile(filepath.Join(e.root, id, "state.json")); err != nil || json.Unmarshal(data, &onDisk) != nil {
+		t.Errorf("no valid %s/%s/state.json: %v", e.root, id, err)
+	}
 	time.Sleep(200 * time.Millisecond)
 	if _, err := os.Stat(filepath.Join(hd, "started")); err == nil {
 		t.Errorf("the payload ran before start (create must leave the init blocked)")
