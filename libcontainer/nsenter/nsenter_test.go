@@ -657,3 +657,151 @@ func TestChrootMove(t *testing.T) {
 	out := mustRun(t, job{flags: nsFlags, plan: p.bytes(t)})
 	wantLines(t, out, "bin\n", "pid=1\n")
 }
+
+// TestProcessKnobs: scheduler, I/O priority, affinity, personality, umask,
+// oom_score_adj, session keyring, dup of a tty-like fd onto stdio.
+func TestProcessKnobs(t *testing.T) {
+	needRoot(t)
+	out := filepath.Join(t.TempDir(), "out")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := newPlan()
+	p.op(initplan.OpOOMScoreAdj, initplan.I(123))
+	p.op(initplan.OpKeyring, initplan.S("_ses.husk-test"))
+	p.op(initplan.OpScheduler, initplan.I(unix.SCHED_BATCH), initplan.I(5), initplan.I(0), initplan.I(0),
+		initplan.I(0), initplan.I(0), initplan.I(0))
+	p.op(initplan.OpIOPrio, initplan.I(2), initplan.I(7))
+	p.op(initplan.OpAffinity, initplan.B([]byte{1}))
+	p.op(initplan.OpPersonality, initplan.I(0x0008)) // PER_LINUX32
+	p.op(initplan.OpUmask, initplan.I(0o027))
+	p.op(initplan.OpDupStdio, initplan.I(3))
+	p.op(initplan.OpCloseFds, initplan.I(3))
+	p.sh(`cat /proc/self/oom_score_adj; grep -E '^(Cpus_allowed_list|Umask):' /proc/self/status;
+grep -E '^policy|^prio' /proc/self/sched; uname -m; cat /proc/keys | grep -c _ses.husk-test; ionice -p $$ 2>/dev/null`)
+	mustRun(t, job{plan: p.bytes(t), extra: []*os.File{f}})
+	b, _ := os.ReadFile(out)
+	wantLines(t, string(b), "123\n", "Umask:\t0027\n", "Cpus_allowed_list:\t0\n", "policy                                       :                    3\n",
+		"i686\n", "1\n")
+}
+
+// TestSetns joins the network namespace of another process, and names a
+// missing one in runc's words.
+func TestSetns(t *testing.T) {
+	needRoot(t)
+	sleeper, err := os.StartProcess("/bin/sleep", []string{"sleep", "30"}, &os.ProcAttr{
+		Sys: &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNET | unix.CLONE_NEWUTS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sleeper.Kill(); sleeper.Wait() }()
+	var st unix.Stat_t
+	ns := fmt.Sprintf("/proc/%d/ns/net", sleeper.Pid)
+	if err := unix.Stat(ns, &st); err != nil {
+		t.Fatal(err)
+	}
+	p := newPlan().op(initplan.OpSetns, initplan.U(unix.CLONE_NEWNET), initplan.S(ns))
+	p.op(initplan.OpSetns, initplan.U(unix.CLONE_NEWUTS), initplan.S(fmt.Sprintf("/proc/%d/ns/uts", sleeper.Pid)))
+	p.op(initplan.OpHostname, initplan.S("joined"))
+	p.sh(`stat -L -c %i /proc/self/ns/net; hostname`)
+	out := mustRun(t, job{plan: p.bytes(t)})
+	wantLines(t, out, fmt.Sprintf("%d\n", st.Ino), "joined\n")
+	if h, _ := os.Hostname(); h == "joined" {
+		t.Error("the host's hostname changed")
+	}
+
+	p = newPlan().op(initplan.OpSetns, initplan.U(unix.CLONE_NEWNET), initplan.S("/run/netns/husk-missing")).sh("true")
+	mustFail(t, job{plan: p.bytes(t)}, "join namespace network (/run/netns/husk-missing): No such file or directory")
+}
+
+// TestTimeNamespace: offsets written between unshare(CLONE_NEWTIME) and
+// the fork apply to the payload.
+func TestTimeNamespace(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/proc/self/timens_offsets"); err != nil {
+		t.Skip("no time namespaces")
+	}
+	p := newPlan().op(initplan.OpUnshare, initplan.U(unix.CLONE_NEWTIME))
+	p.op(initplan.OpTimeOffsets, initplan.S("boottime 1000000 0\n"))
+	p.op(initplan.OpFork)
+	p.sh(`cat /proc/uptime`)
+	out := mustRun(t, job{plan: p.bytes(t)})
+	up, err := strconv.ParseFloat(strings.Fields(out)[0], 64)
+	if err != nil || up < 1000000 {
+		t.Errorf("uptime %q, want the offset applied", out)
+	}
+}
+
+// TestBindDev: a device bind-mounted from the host onto an empty file.
+func TestBindDev(t *testing.T) {
+	needRoot(t)
+	rootfs := newRootfs(t)
+	p := container(rootfs, func(p plan) {
+		p.op(initplan.OpBindDev, initplan.S("/dev/zero"), initplan.S("/dev/zero"))
+	})
+	p.sh(`stat -c '%t:%T %F' /dev/zero; head -c 3 /dev/zero | od -An -tx1`)
+	out := mustRun(t, job{flags: nsFlags, plan: p.bytes(t)})
+	wantLines(t, out, "1:5 character special file\n", "00 00 00")
+}
+
+// TestMountAttrsPropagation: recursive read-only through mount_setattr and
+// a propagation list applied in order.
+func TestMountAttrsPropagation(t *testing.T) {
+	needRoot(t)
+	rootfs := newRootfs(t)
+	p := container(rootfs, func(p plan) {
+		p.mount("tmpfs", "/b", "tmpfs", 0, "", 0)
+		p.mount("tmpfs", "/b/sub", "tmpfs", 0, "", 0)
+		p.mountX(filepath.Join(rootfs, "b"), "/r", "bind", unix.MS_BIND|unix.MS_REC, 0, "", []uint64{unix.MS_PRIVATE, unix.MS_SHARED},
+			unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOEXEC, 0, -1, initplan.MountOptRecAttr)
+	})
+	p.sh(`touch /r/x || echo top-ro; touch /r/sub/x || echo sub-ro; grep ' /r' /proc/self/mountinfo`)
+	out := mustRun(t, job{flags: nsFlags, plan: p.bytes(t)})
+	wantLines(t, out, "top-ro\n", "sub-ro\n", " shared:")
+}
+
+// TestLockedFlagsUserns: in a user namespace, a bind of a nosuid,nodev
+// mount made read-only keeps the locked flags (the remount is retried with
+// them, as runc does); explicitly clearing one is an error.
+func TestLockedFlagsUserns(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	os.Mkdir(src, 0o755)
+	os.Mkdir(dst, 0o755)
+	maps := func(pid int) error {
+		for _, f := range []string{"uid_map", "gid_map"} {
+			if err := os.WriteFile(fmt.Sprintf("/proc/%d/%s", pid, f), []byte("0 0 65536\n"), 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	build := func(clear uintptr) []byte {
+		p := newPlan().op(initplan.OpPrepareRoot, initplan.S(dir), initplan.I(0))
+		p.mount("tmpfs", "/src", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "", 0)
+		// A new user and mount namespace: the mounts above are locked now
+		// (and container paths resolve from "/" again).
+		p.op(initplan.OpUnshare, initplan.U(unix.CLONE_NEWUSER|unix.CLONE_NEWNS)).op(initplan.OpUsernsSync)
+		p.op(initplan.OpUser, initplan.I(0), initplan.I(0), initplan.U32s(nil), initplan.I(0))
+		p.mountX(src, dst, "bind", unix.MS_BIND|unix.MS_RDONLY, clear, "", nil, 0, 0, -1, 0)
+		return p.exec([]string{"sh", "-c", "grep " + dst + " /proc/self/mounts"}, "/bin").bytes(t)
+	}
+	out := mustRun(t, job{flags: unix.CLONE_NEWNS, plan: build(0), h: &handler{usermap: maps}})
+	wantLines(t, out, "ro,nosuid,nodev")
+	mustFail(t, job{flags: unix.CLONE_NEWNS, plan: build(unix.MS_NOSUID), h: &handler{usermap: maps}},
+		"cannot clear locked flags MS_NOSUID: Operation not permitted")
+}
+
+// TestLabelError: without an LSM the attribute write fails with a clear text.
+func TestLabelError(t *testing.T) {
+	needRoot(t)
+	if b, _ := os.ReadFile("/sys/kernel/security/lsm"); len(bytes.TrimSpace(b)) > 0 {
+		t.Skip("an LSM is active")
+	}
+	p := newPlan().op(initplan.OpLabel, initplan.S("exec"), initplan.S("x")).sh("true")
+	mustFail(t, job{plan: p.bytes(t)}, "write /proc/thread-self/attr/exec: Invalid argument")
+}
