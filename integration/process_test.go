@@ -224,7 +224,11 @@ func TestRunForegroundTerminal(t *testing.T) {
 	master.SetReadDeadline(time.Now().Add(2 * time.Second))
 	out := tty.wait(t)
 	if !strings.Contains(out, "27 101\n") || !strings.Contains(out, "/dev/pts/") {
-		t.Errorf("run with terminal on the caller's tty: output %q, want \"27 101\" and a /dev/pts name", out)
+		hint := ""
+		if strings.Contains(out, "\r\n") {
+			hint = " (\\r\\r\\n: the caller's tty was not put in raw mode, as runc does for the copy)"
+		}
+		t.Errorf("run with terminal on the caller's tty: output %q, want \"27 101\" and a /dev/pts name%s", out, hint)
 	}
 }
 
