@@ -1,25 +1,20 @@
 package libcontainer
 
 import (
+	"fmt"
+	"os"
+	"strconv"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/husk-runtime/husk/libcontainer/cgroups"
 	"github.com/husk-runtime/husk/libcontainer/configs"
 	"github.com/husk-runtime/husk/libcontainer/planner"
 )
 
 // cgroupManager is what the container code needs of a cgroup driver.
-type cgroupManager interface {
-	Apply(pid int) error
-	Set(r *specs.LinuxResources) error
-	Join(pid int, sub string) error
-	Paths() map[string]string
-	Pids() ([]int, error)
-	Kill(sig unix.Signal) error
-	Freeze() error
-	Thaw() error
-	Destroy() error
-}
+type cgroupManager = cgroups.Manager
 
 func resourcesOf(cfg *configs.Config) *specs.LinuxResources {
 	if cfg.Cgroups == nil {
@@ -28,27 +23,79 @@ func resourcesOf(cfg *configs.Config) *specs.LinuxResources {
 	return cfg.Cgroups.Resources
 }
 
+func newCgroupManager(c *configs.Cgroup) (cgroupManager, error) { return cgroups.New(c) }
+
+func loadCgroupManager(paths map[string]string) (cgroupManager, error) { return cgroups.Load(paths) }
+
 // destroyCgroups kills what is left in the cgroups and removes them.
 func destroyCgroups(cg cgroupManager) error {
 	_ = cg.Kill(unix.SIGKILL)
 	return cg.Destroy()
 }
 
-// TODO(cgroups): wire the real driver.
-type nopCgroups struct{}
-
-func newCgroupManager(c *configs.Cgroup) (cgroupManager, error) { return nopCgroups{}, nil }
-func loadCgroupManager(paths map[string]string) (cgroupManager, error) {
-	return nopCgroups{}, nil
+// cgroupMounts adapts the manager's view of a "cgroup" mount for the planner.
+func cgroupMounts(cg cgroupManager) func(bool) []planner.CgroupMount {
+	return func(cgroupns bool) []planner.CgroupMount {
+		ms := cgroups.ContainerMounts(cg, cgroupns)
+		out := make([]planner.CgroupMount, len(ms))
+		for i, m := range ms {
+			out[i] = planner.CgroupMount{Source: m.Source, Dest: m.Dest, FSType: m.FSType, Data: m.Data,
+				Flags: m.Flags, Symlink: m.Symlink}
+		}
+		return out
+	}
 }
-func cgroupMounts(cg cgroupManager) func(bool) []planner.CgroupMount { return nil }
 
-func (nopCgroups) Apply(int) error                 { return nil }
-func (nopCgroups) Set(*specs.LinuxResources) error { return nil }
-func (nopCgroups) Join(int, string) error          { return nil }
-func (nopCgroups) Paths() map[string]string        { return nil }
-func (nopCgroups) Pids() ([]int, error)            { return nil, nil }
-func (nopCgroups) Kill(unix.Signal) error          { return nil }
-func (nopCgroups) Freeze() error                   { return nil }
-func (nopCgroups) Thaw() error                     { return nil }
-func (nopCgroups) Destroy() error                  { return nil }
+// cgroupJoin places a freshly started, still single-threaded child in
+// the container's cgroups: the cgroup2 directory through clone3
+// CLONE_INTO_CGROUP (cgroupFD, opened before the fork), the v1 hierarchies
+// by writing its pid to their "tasks" files, which moves the one thread
+// without the global threadgroup lock (and its RCU wait) that a
+// cgroup.procs write takes.
+type cgroupJoin struct {
+	cg       cgroupManager
+	cgroupFD *os.File
+}
+
+// prepare opens the cgroup2 directory for CLONE_INTO_CGROUP.
+func prepareJoin(cg cgroupManager) (*cgroupJoin, error) {
+	j := &cgroupJoin{cg: cg}
+	if dir := cg.Paths()[""]; dir != "" {
+		f, err := os.OpenFile(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+		}
+		j.cgroupFD = f
+	}
+	return j, nil
+}
+
+// fd is the CLONE_INTO_CGROUP fd, -1 for none.
+func (j *cgroupJoin) fd() int {
+	if j.cgroupFD == nil {
+		return -1
+	}
+	return int(j.cgroupFD.Fd())
+}
+
+// join writes pid to the v1 tasks files (cgroup.procs when the manager
+// has none).
+func (j *cgroupJoin) join(pid int) error {
+	files := cgroups.TaskFiles(j.cg)
+	if files == nil && j.cgroupFD == nil {
+		return j.cg.Join(pid, "")
+	}
+	b := []byte(strconv.Itoa(pid))
+	for _, f := range files {
+		if err := os.WriteFile(f, b, 0); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", f, err)
+		}
+	}
+	return nil
+}
+
+func (j *cgroupJoin) close() {
+	if j != nil && j.cgroupFD != nil {
+		j.cgroupFD.Close()
+	}
+}

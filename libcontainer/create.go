@@ -81,6 +81,20 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	if err != nil {
 		return nil, err
 	}
+	// Create and configure the cgroups before the init exists: it is
+	// born into them (see cgroupJoin).
+	if err := cg.Apply(-1); err != nil {
+		return nil, err
+	}
+	if err := cg.Set(resourcesOf(cfg)); err != nil {
+		return nil, err
+	}
+	st.CgroupPaths = cg.Paths()
+	join, err := prepareJoin(cg)
+	if err != nil {
+		return nil, err
+	}
+	defer join.close()
 	tty, err := newTTY(cfg.Process.Terminal, o.ConsoleSocket, o.Foreground)
 	if err != nil {
 		return nil, err
@@ -116,21 +130,17 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	in, err = initproc.Start(&initproc.Spawn{
 		Exe: rt.exe(), Cloneflags: res.Cloneflags, UidMappings: res.UidMappings,
 		GidMappings: res.GidMappings, GidMappingsEnableSetgroups: res.Setgroups,
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, ExtraFiles: extra, CgroupFD: -1,
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, ExtraFiles: extra, CgroupFD: join.fd(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	c.init = in
-	// The init blocks reading its plan: place it in its cgroups first, so
+	// The init blocks reading its plan: it joins its cgroups first, so
 	// that everything it does (and forks) is accounted there.
-	if err := cg.Apply(in.Pid); err != nil {
+	if err := join.join(in.Pid); err != nil {
 		return nil, err
 	}
-	if err := cg.Set(resourcesOf(cfg)); err != nil {
-		return nil, err
-	}
-	st.CgroupPaths = cg.Paths()
 	if err := in.SendPlan(plan); err != nil {
 		return nil, err
 	}

@@ -69,7 +69,16 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := initproc.Start(&initproc.Spawn{Exe: c.rt.exe(), ExtraFiles: o.PreserveFds, CgroupFD: -1})
+	join, err := prepareJoin(cg)
+	if err != nil {
+		return nil, err
+	}
+	defer join.close()
+	cgroupFD := join.fd()
+	if o.Cgroup != "" {
+		cgroupFD = -1
+	}
+	in, err := initproc.Start(&initproc.Spawn{Exe: c.rt.exe(), ExtraFiles: o.PreserveFds, CgroupFD: cgroupFD})
 	if err != nil {
 		return nil, err
 	}
@@ -79,15 +88,19 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 			tty.close()
 		}
 	}()
-	if !res.Forks {
-		if err := cg.Join(in.Pid, o.Cgroup); err != nil {
-			return nil, err
-		}
+	// The child joins before it gets its plan; a forked payload inherits.
+	if o.Cgroup != "" {
+		err = cg.Join(in.Child, o.Cgroup)
+	} else {
+		err = join.join(in.Child)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := in.SendPlan(plan); err != nil {
 		return nil, err
 	}
-	hd := &execHandler{cg: cg, sub: o.Cgroup, tty: tty, cfg: cfg, st: c.st}
+	hd := &execHandler{tty: tty, cfg: cfg, st: c.st}
 	if err := in.Sync(hd); err != nil {
 		return nil, wrapInitErr(err)
 	}
@@ -109,14 +122,12 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 }
 
 type execHandler struct {
-	cg  cgroupManager
-	sub string
 	tty *ttyProxy
 	cfg *configs.Config
 	st  *state.State
 }
 
-func (h *execHandler) Pid(pid int) error             { return h.cg.Join(pid, h.sub) }
+func (h *execHandler) Pid(pid int) error             { return nil }
 func (h *execHandler) Usermap(int) error             { return fmt.Errorf("exec cannot create a user namespace") }
 func (h *execHandler) Hooks(int) ([]byte, error)     { return nil, nil }
 func (h *execHandler) Console(master *os.File) error { return h.tty.setMaster(master) }

@@ -158,21 +158,21 @@ func planCgroupMount(p *initplan.Plan, cfg *configs.Config, m *configs.Mount, o 
 		p.Add(initplan.OpMount, initplan.S(src), initplan.S(dst), initplan.S(fstype), initplan.U(uint64(flags)),
 			initplan.S(data), initplan.I(0), initplan.U64s(prop), initplan.I(0), initplan.I(0), initplan.I(-1), initplan.U(opts))
 	}
-	if len(pieces) == 1 && pieces[0].Dest == "" && pieces[0].Symlink == "" {
-		c := pieces[0]
-		add(c.Source, m.Destination, c.FSType, base|c.Flags, c.Data, 0)
-		return nil
-	}
-	add("tmpfs", m.Destination, "tmpfs", base&^unix.MS_RDONLY, "mode=755", 0)
+	single := len(pieces) == 1
 	for _, c := range pieces {
 		dst := path.Join(m.Destination, c.Dest)
 		if c.Symlink != "" {
 			p.Add(initplan.OpSymlink, initplan.S(c.Symlink), initplan.S(dst))
 			continue
 		}
-		add(c.Source, dst, c.FSType, base|c.Flags, c.Data, 0)
+		flags := base | c.Flags
+		if c.Dest == "" && !single {
+			// The tmpfs holding the hierarchies: read-only after pivot_root.
+			flags &^= unix.MS_RDONLY
+		}
+		add(c.Source, dst, c.FSType, flags, c.Data, 0)
 	}
-	if m.Flags&unix.MS_RDONLY == 0 {
+	if single || m.Flags&unix.MS_RDONLY == 0 {
 		return nil
 	}
 	dest := m.Destination
