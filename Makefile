@@ -63,9 +63,9 @@ DEMO_SCRIPT := echo "I am PID $$$$ in my own PID namespace"; \
 
 demo: deps husk
 	@[ "$$(id -u)" = 0 ] || { echo "make demo: must run as root" >&2; exit 1; }
-	tests/mkbundle.sh --force --sh '$(DEMO_SCRIPT)' $(DEMO_BUNDLE)
-	-@./$(BINARY) delete --force $(DEMO_ID) >/dev/null 2>&1
-	./$(BINARY) run --bundle $(DEMO_BUNDLE) $(DEMO_ID)
+	SPEC_TOOL=$(abspath $(BINARY)) tests/mkbundle.sh --force --sh '$(DEMO_SCRIPT)' $(DEMO_BUNDLE)
+	-@$(abspath $(BINARY)) delete --force $(DEMO_ID) >/dev/null 2>&1
+	$(abspath $(BINARY)) run --bundle $(DEMO_BUNDLE) $(DEMO_ID)
 
 test: deps husk unit integration conformance
 
@@ -75,16 +75,16 @@ unit:
 
 integration:
 	@[ "$$(id -u)" = 0 ] || { echo "make integration: must run as root" >&2; exit 1; }
-	HUSK_BINARY=$(CURDIR)/$(BINARY) $(GO) test $(INTEGRATION_FLAGS) ./integration/
+	HUSK_BINARY=$(abspath $(BINARY)) $(GO) test $(INTEGRATION_FLAGS) ./integration/
 
 # The OCI conformance suite is a measurement, not a gate: its count is printed and
 # a failing count does not fail the target (the README lists what fails and why).
 conformance:
-	SHARED=$(SHARED) tests/conformance.sh ./$(BINARY)
+	SHARED=$(SHARED) tests/conformance.sh $(abspath $(BINARY))
 
 bench: deps husk
-	$(SHARED)/bench/bench.sh ./$(BINARY) runc
-	$(SHARED)/bench/bench.sh ./$(BINARY) crun
+	$(SHARED)/bench/bench.sh $(abspath $(BINARY)) runc
+	$(SHARED)/bench/bench.sh $(abspath $(BINARY)) crun
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
