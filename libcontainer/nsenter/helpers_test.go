@@ -39,7 +39,7 @@ var applets = []string{"sh", "cat", "ls", "id", "hostname", "echo", "mkdir", "st
 	"touch", "test", "sleep", "env", "tty", "stty", "grep", "true", "mountpoint"}
 
 // newRootfs makes a small busybox rootfs in a temporary directory.
-func newRootfs(t *testing.T) string {
+func newRootfs(t testing.TB) string {
 	t.Helper()
 	busyboxOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "husk-nsenter-busybox-")
@@ -204,7 +204,7 @@ func (p plan) exec(argv []string, path string) plan {
 	return p.op(initplan.OpExec, initplan.L(argv), initplan.L([]string{"PATH=" + path}))
 }
 
-func (p plan) bytes(t *testing.T) []byte {
+func (p plan) bytes(t testing.TB) []byte {
 	t.Helper()
 	b, err := p.Bytes()
 	if err != nil {
@@ -217,7 +217,7 @@ const nsFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.
 
 // run starts the test binary as the init, sends the plan, answers the
 // requests and waits for the payload to exit.
-func run(t *testing.T, j job) result {
+func run(t testing.TB, j job) result {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -265,7 +265,7 @@ func run(t *testing.T, j job) result {
 }
 
 // reap waits for the init (or the forked payload); on failure it kills it first.
-func reap(t *testing.T, in *initproc.Init, kill bool) {
+func reap(t testing.TB, in *initproc.Init, kill bool) {
 	if kill {
 		in.Kill()
 		return

@@ -284,6 +284,22 @@ static void set_attrs(const struct mnt *m, int h)
 		die("mount %s on %s: set mount attributes: %s", m->src, m->dst, errtext(errno));
 }
 
+/* root_stat: the rootfs's identity, looked up once per root. */
+static int root_stat(struct stat *sb)
+{
+	static struct stat cached;
+	static int cached_fd = -1;
+	int root = root_dirfd();
+
+	if (cached_fd != root) {
+		if (fstat(root, &cached) < 0)
+			return -1;
+		cached_fd = root;
+	}
+	*sb = cached;
+	return 0;
+}
+
 /* mount_target resolves (making it) the mount point inside the rootfs. */
 static int mount_target(const struct mnt *m, int *created)
 {
@@ -299,7 +315,7 @@ static int mount_target(const struct mnt *m, int *created)
 		die("mount %s: must be mounted on ordinary directory", m->dst);
 	if (fd < 0)
 		die("create mount point for %s mount: %s", m->dst, errtext(errno));
-	if (fstat(fd, &sb) < 0 || fstat(root_dirfd(), &rsb) < 0)
+	if (fstat(fd, &sb) < 0 || root_stat(&rsb) < 0)
 		die("stat mount point %s: %s", m->dst, errtext(errno));
 	if (special && !S_ISDIR(sb.st_mode))
 		die("mount %s: must be mounted on ordinary directory", m->dst);

@@ -341,7 +341,8 @@ __attribute__((noreturn)) static void init_main(const char *pipe_env)
 	size_t len;
 
 	g.pipe = parse_fd(pipe_env);
-	if (g.pipe < 0 || fcntl(g.pipe, F_SETFD, FD_CLOEXEC) < 0) {
+	/* Not 0, 1, 2: those become the payload's stdio. */
+	if (g.pipe < 3 || fcntl(g.pipe, F_SETFD, FD_CLOEXEC) < 0) {
 		static const char msg[] = "husk init: _HUSK_INITPIPE is not an open fd\n";
 		(void)!write(2, msg, sizeof(msg) - 1);
 		_exit(1);
