@@ -107,7 +107,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		CgroupMounts: cgroupMounts(cg), HostDevices: cfg.HasNamespace(configs.NEWUSER),
 	}
 	if !o.Run {
-		fifo, err := makeFifo(h.FifoPath())
+		fifo, err := makeFifo(h.FifoPath(), rootID(cfg.UIDMappings), rootID(cfg.GIDMappings))
 		if err != nil {
 			return nil, err
 		}
@@ -244,10 +244,17 @@ func logChild(level, msg string) {
 	}
 }
 
-// makeFifo creates the exec fifo and opens it O_PATH for the init.
-func makeFifo(path string) (*os.File, error) {
+// makeFifo creates the exec fifo, owned by the container's root, and
+// opens it O_PATH for the init.
+func makeFifo(path string, uid, gid int) (*os.File, error) {
 	if err := unix.Mkfifo(path, 0o622); err != nil {
 		return nil, fmt.Errorf("create exec fifo %s: %w", path, err)
+	}
+	if err := unix.Chmod(path, 0o622); err != nil {
+		return nil, fmt.Errorf("chmod exec fifo: %w", err)
+	}
+	if err := unix.Chown(path, uid, gid); err != nil {
+		return nil, fmt.Errorf("chown exec fifo: %w", err)
 	}
 	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -287,3 +294,13 @@ func writePidFile(path string, pid int) error {
 
 // killWait kills a half-created init and reaps it.
 func killWait(in *initproc.Init) { in.Kill() }
+
+// rootID is the host id of the container's root (0 without a mapping).
+func rootID(m []configs.IDMap) int {
+	for _, x := range m {
+		if x.ContainerID == 0 {
+			return int(x.HostID)
+		}
+	}
+	return 0
+}

@@ -107,6 +107,11 @@ func Start(s *Spawn) (*Init, error) {
 		GidMappingsEnableSetgroups: s.GidMappingsEnableSetgroups,
 		Setpgid:                    s.Setpgid,
 	}
+	if s.Cloneflags&syscall.CLONE_NEWUSER != 0 {
+		// Become root of the new user namespace before exec, or the init
+		// runs as the overflow uid without capabilities there.
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+	}
 	if s.CgroupFD >= 0 {
 		attr.UseCgroupFD = true
 		attr.CgroupFD = s.CgroupFD
