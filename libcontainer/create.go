@@ -76,7 +76,13 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		h.Remove()
 	}()
 
-	SetHome(cfg.Process, cfg.Rootfs)
+	// The process as the init runs it: HOME and the capabilities are
+	// settled here, the stored config keeps what config.json said (exec
+	// starts from it, as runc does).
+	proc := *cfg.Process
+	proc.Env = append([]string(nil), cfg.Process.Env...)
+	SetHome(&proc, cfg.Rootfs)
+	clampCaps(&proc)
 	cg, err = newCgroupManager(cfg.Cgroups)
 	if err != nil {
 		return nil, err
@@ -103,7 +109,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 
 	extra := append([]*os.File(nil), o.PreserveFds...)
 	popts := &planner.Options{
-		Mode: planner.ModeRun, ID: o.ID, PreserveFds: len(o.PreserveFds), Hooks: cfg.Hooks,
+		Mode: planner.ModeRun, ID: o.ID, Process: &proc, PreserveFds: len(o.PreserveFds), Hooks: cfg.Hooks,
 		CgroupMounts: cgroupMounts(cg), HostDevices: cfg.HasNamespace(configs.NEWUSER),
 	}
 	if !o.Run {
@@ -136,6 +142,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		return nil, err
 	}
 	c.init = in
+	logrus.Debugf("init started: pid %d, clone flags %#x, plan of %d bytes", in.Pid, res.Cloneflags, len(plan))
 	// The init blocks reading its plan: it joins its cgroups first, so
 	// that everything it does (and forks) is accounted there.
 	if err := join.join(in.Pid); err != nil {
@@ -165,6 +172,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	if err := h.Save(st); err != nil {
 		return nil, err
 	}
+	logrus.Debugf("container %s: init pid %d, status %s", o.ID, in.Pid, map[bool]string{true: "running", false: "created"}[o.Run])
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, in.Pid); err != nil {
 			return nil, err
@@ -219,7 +227,12 @@ func (hd *createHandler) Hooks(pid int) ([]byte, error) {
 	if err := hooks.Run(configs.CreateRuntime, hd.cfg.Hooks[configs.CreateRuntime], s); err != nil {
 		return nil, err
 	}
-	return s, nil
+	if len(hd.cfg.Hooks[configs.StartContainer]) == 0 {
+		return s, nil
+	}
+	// startContainer hooks run after `start`: the container is created.
+	out := append(s, 0)
+	return append(out, hookState(st, "created", pid)...), nil
 }
 
 func (hd *createHandler) Console(master *os.File) error { return hd.c.tty.setMaster(master) }

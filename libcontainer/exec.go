@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/husk-runtime/husk/libcontainer/configs"
 	"github.com/husk-runtime/husk/libcontainer/initproc"
 	"github.com/husk-runtime/husk/libcontainer/planner"
@@ -43,6 +45,7 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	}
 	cfg := c.st.Config
 	SetHome(o.Process, "/proc/"+strconv.Itoa(c.st.InitPid)+"/root")
+	clampCaps(o.Process)
 	tty, err := newTTY(o.Process.Terminal, o.ConsoleSocket, !o.Detach)
 	if err != nil {
 		return nil, err
@@ -108,6 +111,7 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 		return nil, wrapInitErr(err)
 	}
 	in.Close()
+	logrus.Debugf("exec in container %s: pid %d", c.st.ID, in.Pid)
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, in.Pid); err != nil {
 			return nil, err

@@ -45,29 +45,47 @@ func (c *Container) postStart() error {
 	return nil
 }
 
-// awaitFifo opens the exec fifo for reading without blocking forever on a
-// dead init, and reads the init's byte.
+// awaitFifo opens the exec fifo for reading, which releases the init, and
+// reads until EOF: the init keeps the write end open (close-on-exec) until
+// the payload's execve, and writes there what it died of before that (a
+// startContainer hook, the exec). It never blocks forever on a dead init.
 func (c *Container) awaitFifo() error {
 	fd, err := unix.Open(c.h.FifoPath(), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
 	defer unix.Close(fd)
+	var msg []byte
+	buf := make([]byte, 4096)
+	dead := false
 	for {
+		// A fifo whose writer never came shows no POLLHUP; one whose
+		// writer came and went does, even when it is gone by now.
+		timeout := 100
+		if dead {
+			timeout = 0
+		}
 		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(pfd, 100)
+		n, err := unix.Poll(pfd, timeout)
 		if err != nil && err != unix.EINTR {
 			return fmt.Errorf("poll exec fifo: %w", err)
 		}
 		if n > 0 && pfd[0].Revents&unix.POLLIN != 0 {
-			var b [1]byte
-			if n, err := unix.Read(fd, b[:]); err == nil && n == 1 {
-				return nil
+			if k, err := unix.Read(fd, buf); err == nil && k > 0 {
+				msg = append(msg, buf[:k]...)
+				continue
 			}
 		}
-		if !c.st.InitAlive() {
+		if n > 0 && pfd[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+			if len(msg) > 0 {
+				return fmt.Errorf("unable to start container process: %s", msg)
+			}
+			return nil
+		}
+		if dead {
 			return errors.New("cannot start a container that has stopped")
 		}
+		dead = !c.st.InitAlive()
 	}
 }
 
@@ -155,7 +173,7 @@ func (c *Container) destroy() error {
 	}
 	if cfg := c.st.Config; cfg != nil && len(cfg.Hooks[configs.Poststop]) > 0 {
 		s := hookState(c.st, "stopped", 0)
-		if err := hooks.Run(configs.Poststop, cfg.Hooks[configs.Poststop], s); err != nil {
+		for _, err := range hooks.RunAll(configs.Poststop, cfg.Hooks[configs.Poststop], s) {
 			logrus.Warn(err)
 		}
 	}

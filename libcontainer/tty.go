@@ -56,6 +56,12 @@ func (t *ttyProxy) setMaster(f *os.File) error {
 		f.Close()
 		return fmt.Errorf("pty master: %w", err)
 	}
+	// As runc: the container's pty does not turn \n into \r\n, the
+	// caller's terminal does (containerd/console's SetRaw keeps OPOST).
+	if err := console.ClearONLCR(c.Fd()); err != nil {
+		c.Close()
+		return fmt.Errorf("pty master: clear ONLCR: %w", err)
+	}
 	t.master = c
 	return nil
 }

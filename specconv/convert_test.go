@@ -256,8 +256,6 @@ func TestToConfigErrors(t *testing.T) {
 			"linux.namespaces[1].path: stat /proc/self/ns/nett: no such file or directory"},
 		{"no mount ns", Options{}, func(s *specs.Spec, _ string) { s.Linux.Namespaces = s.Linux.Namespaces[:4] },
 			"linux.namespaces: a new mount namespace is required (running in the runtime's mount namespace is not supported)"},
-		{"joined mount ns", Options{}, func(s *specs.Spec, _ string) { s.Linux.Namespaces[4].Path = "/proc/self/ns/mnt" },
-			"linux.namespaces[4].path: joining a mount namespace is not supported"},
 		{"no linux", Options{}, func(s *specs.Spec, _ string) { s.Linux = nil },
 			"linux: must be set: husk needs at least a new mount namespace"},
 		{"uid maps no userns", Options{}, func(s *specs.Spec, _ string) {

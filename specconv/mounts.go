@@ -247,8 +247,10 @@ func convertMount(i int, sm *specs.Mount, bundle string, c *configs.Config, root
 			return nil, wrapErr(f.sub("source"), err)
 		}
 		if m.Data != "" {
-			// The kernel ignores them on a bind mount (runc rejects too).
-			return nil, fieldErr(f.sub("options"), "a bind mount cannot take filesystem options (%q)", m.Data)
+			// The kernel ignores them on a bind mount; runc 1.1 accepts
+			// them, so say so instead of failing.
+			logrus.Warnf("%s.options: filesystem options %q have no effect on a bind mount", f, m.Data)
+			m.Data = ""
 		}
 	} else if sm.Type == "" {
 		return nil, fieldErr(f.sub("type"), "required for a mount that is not a bind mount")

@@ -66,9 +66,6 @@ func unsupported(s *specs.Spec) error {
 	if mnt < 0 {
 		return fieldErr("linux.namespaces", "a new mount namespace is required (running in the runtime's mount namespace is %w)", ErrNotSupported)
 	}
-	if l.Namespaces[mnt].Path != "" {
-		return fieldErr(idx("linux.namespaces", mnt)+".path", "joining a mount namespace is %w", ErrNotSupported)
-	}
 	return nil
 }
 

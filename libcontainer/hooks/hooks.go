@@ -41,6 +41,19 @@ func Run(kind configs.HookKind, list []configs.Hook, state []byte) error {
 	return nil
 }
 
+// RunAll runs every hook of the list even when some fail (poststop: the
+// spec wants a warning and the remaining hooks run) and returns each
+// failure, worded as Run's.
+func RunAll(kind configs.HookKind, list []configs.Hook, state []byte) []error {
+	var errs []error
+	for i, h := range list {
+		if err := runOne(h, state); err != nil {
+			errs = append(errs, fmt.Errorf("error running %s hook #%d: %w", kind, i, err))
+		}
+	}
+	return errs
+}
+
 func runOne(h configs.Hook, state []byte) error {
 	args := h.Args
 	if len(args) == 0 {

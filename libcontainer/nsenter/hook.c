@@ -28,14 +28,28 @@
 
 #define CAPTURE_MAX 4096
 
-/* op_sync_hooks: the parent runs prestart/createRuntime hooks and returns the state JSON. */
+/*
+ * op_sync_hooks: the parent runs prestart/createRuntime hooks and returns
+ * the state JSON for createContainer hooks ("creating"), a NUL, and the
+ * one for startContainer hooks ("created").
+ */
 void op_sync_hooks(const struct plan_op *op)
 {
+	uint8_t *nul;
+
 	if (sync_send(SYNC_HOOKS, NULL, 0, -1) < 0)
 		die("send sync message %u to the parent: %s", SYNC_HOOKS, errtext(errno));
 	free(g.hook_state);
 	g.hook_state = NULL;
 	sync_wait_ack(&g.hook_state, &g.hook_state_len);
+	g.start_state = g.hook_state;
+	g.start_state_len = g.hook_state_len;
+	nul = g.hook_state_len ? memchr(g.hook_state, 0, g.hook_state_len) : NULL;
+	if (nul != NULL) {
+		g.start_state = nul + 1;
+		g.start_state_len = g.hook_state_len - (uint32_t)(nul + 1 - g.hook_state);
+		g.hook_state_len = (uint32_t)(nul - g.hook_state);
+	}
 }
 
 /* One captured output stream. */
@@ -51,7 +65,8 @@ struct hook {
 	int index;
 	pid_t pid;
 	int pidfd, in;
-	size_t sent;
+	const uint8_t *state;
+	size_t state_len, sent;
 	struct capture out, err;
 };
 
@@ -106,8 +121,8 @@ static void drain(struct capture *c)
 /* feed writes more of the state JSON to the hook's stdin, closing it when done. */
 static void feed(struct hook *h)
 {
-	while (h->in >= 0 && h->sent < g.hook_state_len) {
-		ssize_t n = write(h->in, g.hook_state + h->sent, g.hook_state_len - h->sent);
+	while (h->in >= 0 && h->sent < h->state_len) {
+		ssize_t n = write(h->in, h->state + h->sent, h->state_len - h->sent);
 		if (n > 0) {
 			h->sent += n;
 			continue;
@@ -237,6 +252,13 @@ void op_hook(const struct plan_op *op)
 	siginfo_t si = { 0 };
 	char why[64];
 
+	if (strcmp(h.kind, "startContainer") == 0) {
+		h.state = g.start_state;
+		h.state_len = g.start_state_len;
+	} else {
+		h.state = g.hook_state;
+		h.state_len = g.hook_state_len;
+	}
 	sigaction(SIGPIPE, &ign, &old);
 	spawn(&h, argv, envp);
 	feed(&h);

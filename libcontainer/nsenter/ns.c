@@ -37,13 +37,42 @@ static const char *ns_name(unsigned long type)
 	return "unknown";
 }
 
-/* op_setns: join the namespace at path. */
+/*
+ * open_ns_files opens the file of every OP_SETNS before any of them is
+ * joined (as runc's nsexec does): once the mount namespace is joined,
+ * /proc is the container's and the /proc/<pid>/ns/... paths of the other
+ * namespaces no longer resolve.
+ */
+void open_ns_files(const struct plan_op *op)
+{
+	unsigned long type = (unsigned long)ARG_I(op, 0);
+	const char *path = ARG_S(op, 1);
+	int fd;
+
+	if (g.nsfd_n == (int)(sizeof(g.nsfd) / sizeof(g.nsfd[0])))
+		die("join namespace %s (%s): too many namespaces to join", ns_name(type), path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("join namespace %s (%s): %s", ns_name(type), path, errtext(errno));
+	g.nsfd[g.nsfd_n].op = op->index;
+	g.nsfd[g.nsfd_n].fd = fd;
+	g.nsfd_n++;
+}
+
+/* op_setns: join the namespace at path (opened by open_ns_files). */
 void op_setns(const struct plan_op *op)
 {
 	unsigned long type = (unsigned long)ARG_I(op, 0);
 	const char *path = ARG_S(op, 1);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = -1;
 
+	for (int i = 0; i < g.nsfd_n; i++)
+		if (g.nsfd[i].op == op->index) {
+			fd = g.nsfd[i].fd;
+			g.nsfd[i].fd = -1;
+		}
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("join namespace %s (%s): %s", ns_name(type), path, errtext(errno));
 	if (setns(fd, (int)type) < 0)

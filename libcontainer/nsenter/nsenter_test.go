@@ -525,16 +525,53 @@ func TestWaitStart(t *testing.T) {
 			return err
 		}
 		defer r.Close()
-		got = make([]byte, 4)
-		n, _ := r.Read(got)
-		got = got[:n]
-		return nil
+		got, err = io.ReadAll(r)
+		return err
 	}})
-	if string(got) != "0" {
-		t.Errorf("fifo gave %q", got)
+	// Success is EOF without a word: the write end closes at the execve.
+	if string(got) != "" {
+		t.Errorf("fifo gave %q, want EOF at the payload's execve", got)
 	}
 	if out != "started\n0\n1\n2\n" {
 		t.Errorf("payload output %q, want only fds 0, 1, 2", out)
+	}
+}
+
+// TestWaitStartError: what the init dies of after the fifo was opened (a
+// startContainer hook here) is written to the fifo for `husk start`.
+func TestWaitStartError(t *testing.T) {
+	needRoot(t)
+	fifo := filepath.Join(t.TempDir(), "exec.fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), fifo)
+	defer f.Close()
+	p := newPlan().op(initplan.OpCloseFds, initplan.I(3))
+	p.op(initplan.OpReady)
+	p.op(initplan.OpWaitStart, initplan.I(3))
+	p.op(initplan.OpHook, initplan.S("startContainer"), initplan.I(0), initplan.S("/bin/false"),
+		initplan.L(nil), initplan.L(nil), initplan.I(0))
+	p.sh("echo must not run")
+	var got []byte
+	res := run(t, job{plan: p.bytes(t), extra: []*os.File{f}, afterReady: func(in *initproc.Init) error {
+		r, err := os.OpenFile(fifo, os.O_RDONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		got, err = io.ReadAll(r)
+		return err
+	}})
+	if !strings.HasPrefix(string(got), "error running startContainer hook #0: exit status 1") {
+		t.Errorf("fifo gave %q, want the hook's failure", got)
+	}
+	if strings.Contains(res.out, "must not run") {
+		t.Errorf("the payload ran after a failed startContainer hook: %q", res.out)
 	}
 }
 
@@ -806,4 +843,63 @@ func TestLabelError(t *testing.T) {
 	}
 	p := newPlan().op(initplan.OpLabel, initplan.S("exec"), initplan.S("x")).sh("true")
 	mustFail(t, job{plan: p.bytes(t)}, "write /proc/thread-self/attr/exec: Invalid argument")
+}
+
+// TestCwdOutsideRoot: a cwd through /proc/self/fd/N to a host directory
+// fd is refused (CVE-2024-21626).
+func TestCwdOutsideRoot(t *testing.T) {
+	needRoot(t)
+	rootfs := newRootfs(t)
+	hostDir, err := os.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostDir.Close()
+	p := container(rootfs, nil)
+	p.op(initplan.OpChdir, initplan.S("/proc/self/fd/3"))
+	p.sh("pwd")
+	mustFail(t, job{flags: nsFlags, plan: p.bytes(t), extra: []*os.File{hostDir}},
+		"current working directory is outside of container mount namespace root")
+}
+
+// TestConsoleSymlink: /dev/console replaced by a symlink to a procfs file:
+// the console is still the new pty bound on a fresh /dev/console
+// (CVE-2025-52565), nothing is mounted on the symlink's target.
+func TestConsoleSymlink(t *testing.T) {
+	needRoot(t)
+	rootfs := newRootfs(t)
+	p := container(rootfs, func(p plan) {
+		p.mount("devpts", "/dev/pts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620", 0)
+		p.op(initplan.OpSymlink, initplan.S("pts/ptmx"), initplan.S("/dev/ptmx"))
+		p.op(initplan.OpSymlink, initplan.S("/proc/sys/kernel/core_pattern"), initplan.S("/dev/console"))
+	})
+	p.op(initplan.OpSetsid)
+	p.op(initplan.OpConsole, initplan.I(0), initplan.I(0), initplan.I(0), initplan.I(0), initplan.I(1))
+	p.sh(`stat -c "%F %t" /dev/console; grep -c core_pattern /proc/self/mountinfo; grep -c ' /dev/console ' /proc/self/mountinfo`)
+	masters := make(chan *os.File, 1)
+	h := &handler{console: func(f *os.File) error { masters <- f; return nil }}
+	res := make(chan result, 1)
+	go func() { res <- run(t, job{flags: nsFlags, plan: p.bytes(t), h: h}) }()
+	var m *os.File
+	select {
+	case m = <-masters:
+	case r := <-res:
+		t.Fatalf("no console: %v %s", r.err, r.out)
+	}
+	defer m.Close()
+	var out bytes.Buffer
+	buf := make([]byte, 512)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		m.SetReadDeadline(deadline)
+		n, err := m.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if r := <-res; r.err != nil {
+		t.Fatalf("init failed: %v", r.err)
+	}
+	wantLines(t, out.String(), "character special file 88\r\n0\r\n1\r\n")
 }

@@ -28,6 +28,7 @@ struct init_state g = {
 	.proc_fd = -1,
 	.devnull_fd = -1,
 	.maskdir_fd = -1,
+	.start_fd = -1,
 };
 
 /*
@@ -354,6 +355,11 @@ __attribute__((noreturn)) static void init_main(const char *pipe_env)
 	uint8_t *plan = read_plan(&len);
 	if (plan_decode(plan, len, err, sizeof(err)) < 0)
 		die("%s", err);
+	if (plan_iter_init(&it, plan, len, err, sizeof(err)) < 0)
+		die("%s", err);
+	while (plan_next(&it, &op, err, sizeof(err)) == 1)
+		if (op.code == OP_SETNS)
+			open_ns_files(&op);
 	if (plan_iter_init(&it, plan, len, err, sizeof(err)) < 0)
 		die("%s", err);
 	while (plan_next(&it, &op, err, sizeof(err)) == 1)

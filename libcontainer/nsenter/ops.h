@@ -6,6 +6,7 @@
 
 /* ns.c */
 void op_setns(const struct plan_op *op);
+void open_ns_files(const struct plan_op *op);
 void op_unshare(const struct plan_op *op);
 void op_userns_sync(const struct plan_op *op);
 void op_time_offsets(const struct plan_op *op);

@@ -213,12 +213,21 @@ void op_seccomp(const struct plan_op *op)
 	}
 }
 
+/*
+ * op_chdir changes to the process cwd and checks that it is inside the
+ * root: a cwd such as /proc/self/fd/N naming a leaked host directory
+ * (CVE-2024-21626) makes getcwd fail with ENOENT ("(unreachable)").
+ */
 void op_chdir(const struct plan_op *op)
 {
 	const char *cwd = ARG_S(op, 0);
+	char buf[PATH_MAX];
 
 	if (chdir(cwd) < 0)
 		die("chdir to cwd (\"%s\") set in config.json failed: %s", cwd, errtext(errno));
+	if (getcwd(buf, sizeof(buf)) == NULL && errno == ENOENT)
+		die("chdir to cwd (\"%s\") set in config.json failed: "
+		    "current working directory is outside of container mount namespace root", cwd);
 }
 
 void op_chdir_root(const struct plan_op *op)
@@ -308,7 +317,10 @@ void op_ready(const struct plan_op *op)
 /*
  * op_wait_start blocks until `husk start` opens the exec fifo: the O_PATH
  * fd is reopened for writing through /proc/thread-self/fd (the open blocks
- * until a reader comes), "0" is written, both fds are closed.
+ * until a reader comes). The write end stays open, close-on-exec: `husk
+ * start` reads until EOF, which the payload's execve makes; anything the
+ * init dies of before (a startContainer hook, the exec itself) is written
+ * there instead, for `husk start` to report.
  */
 void op_wait_start(const struct plan_op *op)
 {
@@ -319,10 +331,8 @@ void op_wait_start(const struct plan_op *op)
 	int fd = proc_open(rel, O_WRONLY, 1);
 	if (fd < 0)
 		die("reopen exec fifo: %s", errtext(errno));
-	if (write_full(fd, "0", 1) < 0)
-		die("write exec fifo: %s", errtext(errno));
-	close(fd);
 	close(fifo);
+	g.start_fd = fd;
 }
 
 /*

@@ -170,6 +170,9 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Past `husk start`: the error is its to report. */
+	if (g.start_fd >= 0 && write_full(g.start_fd, msg, strlen(msg)) == 0)
+		_exit(1);
 	if (g.pipe < 0 || sync_send(SYNC_ERROR, msg, strlen(msg), -1) < 0) {
 		size_t n = strlen(msg);
 		msg[n < sizeof(msg) - 1 ? n : n - 1] = '\n';

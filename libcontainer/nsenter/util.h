@@ -61,8 +61,17 @@ struct init_state {
 	int maskdir_fd;          /* first read-only tmpfs mask (cloned for the next), or -1 */
 	uint8_t *hook_state;     /* state JSON from OP_SYNC_HOOKS */
 	uint32_t hook_state_len;
+	const uint8_t *start_state; /* the same for startContainer hooks */
+	uint32_t start_state_len;
+	int start_fd; /* exec fifo once `husk start` opened it, or -1 */
 	int have_exe;            /* OP_LOOKUP resolved exe */
 	char exe[PATH_MAX];
+	/* OP_SETNS files, opened before the first join (index: op index). */
+	int nsfd_n;
+	struct {
+		uint32_t op;
+		int fd;
+	} nsfd[16];
 };
 extern struct init_state g;
 

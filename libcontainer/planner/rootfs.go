@@ -25,7 +25,9 @@ var DefaultDevices = []configs.Device{
 // planRootfs emits the mount namespace set-up up to and including the
 // read-only remounts, masks and sysctls.
 func planRootfs(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o *Options) error {
-	newMntns := cfg.HasNamespace(configs.NEWNS) && cfg.NamespacePath(configs.NEWNS) == ""
+	// A joined mount namespace is set up like a new one (as runc does):
+	// the rootfs path is resolved in it.
+	newMntns := cfg.HasNamespace(configs.NEWNS)
 	var post []func()
 	if newMntns {
 		p.Add(initplan.OpPrepareRoot, initplan.S(cfg.Rootfs), initplan.U(uint64(cfg.RootPropagation)))
