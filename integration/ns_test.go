@@ -230,3 +230,73 @@ func TestJoinOtherContainerNamespaces(t *testing.T) {
 	}
 	e.destroy(a)
 }
+
+// hostMounts lists the mount points below dir in the runtime's (the test's)
+// mount namespace.
+func hostMounts(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+			out = append(out, f[4])
+		}
+	}
+	return out
+}
+
+// Without a mount namespace (as runc allows): the container shares the
+// runtime's mount namespace, is chroot'ed into its rootfs with its mounts
+// (made under the rootfs on the host), exec lands in the same root, and
+// delete removes those mounts from the host.
+func TestNoMountNamespace(t *testing.T) {
+	e := newEnv(t)
+	b := e.bundleRW(withoutNamespace(specs.MountNamespace), withoutNamespace(specs.PIDNamespace), func(s *specs.Spec) {
+		s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
+		s.Root.Readonly = false
+	}, sh("readlink /proc/self/ns/mnt; cat /marker; cut -d' ' -f5 /proc/self/mountinfo | grep -cx /proc; sleep 1000"))
+	if err := os.WriteFile(b.Rootfs+"/marker", []byte("in the rootfs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id, out := e.startDetached(b)
+	got := waitFile(t, out, "\n1\n")
+	if want := hostNs(t, "mnt") + "\nin the rootfs\n1\n"; got != want {
+		t.Errorf("container without a mount namespace printed %q, want %q", got, want)
+	}
+	if len(hostMounts(t, b.Rootfs)) == 0 {
+		t.Errorf("no mount of the container under %s on the host", b.Rootfs)
+	}
+	if r := e.mustHusk("exec", id, "cat", "/marker"); r.Stdout != "in the rootfs\n" {
+		t.Errorf("exec into a container without a mount namespace: %q, want the rootfs's /marker", r.Stdout)
+	}
+	e.destroy(id)
+	if left := hostMounts(t, b.Rootfs); len(left) > 0 {
+		t.Errorf("mounts left on the host after delete: %q", left)
+	}
+	// A failed create removes them too.
+	b.Spec.Process.Args = []string{"hk-missing-exe"}
+	b.write(t)
+	e.mustFail([]string{"hk-missing-exe"}, "create", "--bundle", b.Dir, e.id())
+	if left := hostMounts(t, b.Rootfs); len(left) > 0 {
+		t.Errorf("mounts left on the host after a failed create: %q", left)
+	}
+}
+
+// What needs a mount namespace of its own is refused without one, naming
+// the field.
+func TestNoMountNamespaceRefused(t *testing.T) {
+	e := newEnv(t)
+	for field, mut := range map[string]func(*specs.Spec){
+		"linux.maskedPaths":   func(s *specs.Spec) { s.Linux.ReadonlyPaths = nil },
+		"linux.readonlyPaths": func(s *specs.Spec) { s.Linux.MaskedPaths = nil },
+		"root.readonly":       func(s *specs.Spec) { s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil },
+	} {
+		b := e.bundle(withoutNamespace(specs.MountNamespace), mut)
+		id := e.id()
+		e.mustFail([]string{field, "needs a mount namespace of its own"}, "create", "--bundle", b.Dir, id)
+		e.mustFail([]string{"does not exist"}, "state", id)
+	}
+}

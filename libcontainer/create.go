@@ -58,12 +58,20 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	c := &Created{Container: &Container{rt: rt, h: h, st: st}}
 	var cg cgroupManager
 	var in *initproc.Init
+	var hostMounts hostMountSnapshot
 	defer func() {
 		if retErr == nil {
 			return
 		}
 		if in != nil {
 			killWait(in)
+		}
+		if hostMounts != nil {
+			if added, err := hostMounts.added(cfg.Rootfs); err != nil {
+				logrus.Warnf("cleanup: %v", err)
+			} else if err := unmountHost(added); err != nil {
+				logrus.Warnf("cleanup: %v", err)
+			}
 		}
 		if cg != nil {
 			if err := destroyCgroups(cg); err != nil {
@@ -133,6 +141,11 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.HasNamespace(configs.NEWNS) {
+		if hostMounts, err = snapshotHostMounts(cfg.Rootfs); err != nil {
+			return nil, err
+		}
+	}
 	in, err = initproc.Start(&initproc.Spawn{
 		Exe: rt.exe(), Cloneflags: res.Cloneflags, UidMappings: res.UidMappings,
 		GidMappings: res.GidMappings, GidMappingsEnableSetgroups: res.Setgroups,
@@ -168,6 +181,11 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	}
 	st.InitPid, st.InitStartTime = in.Pid, ps.StartTime
 	st.NamespacePaths = namespacePaths(cfg, in.Pid)
+	if hostMounts != nil {
+		if st.HostMounts, err = hostMounts.added(cfg.Rootfs); err != nil {
+			return nil, err
+		}
+	}
 	st.Started = o.Run
 	if err := h.Save(st); err != nil {
 		return nil, err

@@ -61,6 +61,9 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	popts := &planner.Options{
 		Mode: planner.ModeExec, ID: c.st.ID, Process: o.Process, PreserveFds: len(o.PreserveFds), NsPaths: ns,
 	}
+	if !cfg.HasNamespace(configs.NEWNS) {
+		popts.ExecRoot = "/proc/" + strconv.Itoa(c.st.InitPid) + "/root"
+	}
 	if popts.Seccomp, err = compileSeccomp(cfg); err != nil {
 		return nil, err
 	}

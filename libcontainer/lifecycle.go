@@ -168,6 +168,9 @@ func (c *Container) destroy() error {
 			errs = append(errs, err)
 		}
 	}
+	if err := unmountHost(c.st.HostMounts); err != nil {
+		errs = append(errs, err)
+	}
 	if err := c.h.Remove(); err != nil {
 		errs = append(errs, err)
 	}

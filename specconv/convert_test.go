@@ -255,9 +255,9 @@ func TestToConfigErrors(t *testing.T) {
 		{"missing ns path", Options{}, func(s *specs.Spec, _ string) { s.Linux.Namespaces[1].Path = "/proc/self/ns/nett" },
 			"linux.namespaces[1].path: stat /proc/self/ns/nett: no such file or directory"},
 		{"no mount ns", Options{}, func(s *specs.Spec, _ string) { s.Linux.Namespaces = s.Linux.Namespaces[:4] },
-			"linux.namespaces: a new mount namespace is required (running in the runtime's mount namespace is not supported)"},
+			`linux.maskedPaths: needs a mount namespace of its own (linux.namespaces has no "mount")`},
 		{"no linux", Options{}, func(s *specs.Spec, _ string) { s.Linux = nil },
-			"linux: must be set: husk needs at least a new mount namespace"},
+			"linux: must be set (runc requires it too)"},
 		{"uid maps no userns", Options{}, func(s *specs.Spec, _ string) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{HostID: 1000, Size: 1}}
 		}, "linux.uidMappings: requires a user namespace in linux.namespaces"},

@@ -32,10 +32,11 @@ func Example() *specs.Spec {
 			},
 			Cwd:             "/",
 			NoNewPrivileges: true,
+			// As runc >= 1.2: no ambient set (runc 1.1 listed the caps as
+			// ambient too, which the kernel refuses without inheritable).
 			Capabilities: &specs.LinuxCapabilities{
 				Bounding:  caps(),
 				Permitted: caps(),
-				Ambient:   caps(),
 				Effective: caps(),
 			},
 			Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},

@@ -29,7 +29,7 @@ func unsupported(s *specs.Spec) error {
 	}
 	l := s.Linux
 	if l == nil {
-		return fieldErr("linux", "must be set: husk needs at least a new mount namespace")
+		return fieldErr("linux", "must be set (runc requires it too)")
 	}
 	switch {
 	case l.IntelRdt != nil:
@@ -53,18 +53,32 @@ func unsupported(s *specs.Spec) error {
 			return notSupported("linux.resources.memory.kernelTCP")
 		}
 	}
-	// The rootfs is always set up in a new mount namespace: running in the
-	// runtime's mount namespace (runc skips the whole rootfs set-up then)
-	// or in a joined one (whose root would be pivoted) is refused.
-	mnt := -1
-	for i, ns := range l.Namespaces {
+	return needsMountNamespace(s)
+}
+
+// needsMountNamespace refuses what cannot be done in the runtime's mount
+// namespace. Without a mount namespace of its own the container is set up
+// as runc does it: its mounts are made under the rootfs in the runtime's
+// namespace (and removed on delete) and it is chroot'ed, not pivoted.
+// runc refuses masked and read-only paths there; it silently skips the
+// read-only root and the root propagation, which husk refuses instead.
+func needsMountNamespace(s *specs.Spec) error {
+	l := s.Linux
+	for _, ns := range l.Namespaces {
 		if ns.Type == specs.MountNamespace {
-			mnt = i
-			break
+			return nil
 		}
 	}
-	if mnt < 0 {
-		return fieldErr("linux.namespaces", "a new mount namespace is required (running in the runtime's mount namespace is %w)", ErrNotSupported)
+	const why = "needs a mount namespace of its own (linux.namespaces has no \"mount\")"
+	switch {
+	case len(l.MaskedPaths) > 0:
+		return fieldErr("linux.maskedPaths", why)
+	case len(l.ReadonlyPaths) > 0:
+		return fieldErr("linux.readonlyPaths", why)
+	case l.RootfsPropagation != "":
+		return fieldErr("linux.rootfsPropagation", why)
+	case s.Root != nil && s.Root.Readonly:
+		return fieldErr("root.readonly", why)
 	}
 	return nil
 }

@@ -168,11 +168,20 @@ func NewWithLayout(l *Layout, cfg *configs.Cgroup) (Manager, error) {
 	if cfg.Systemd {
 		return nil, systemd.New(cfg.Path, cfg.Name)
 	}
+	// No typed nil in the interface on error: callers test for nil.
 	switch l.Mode {
 	case common.Legacy, common.Hybrid:
-		return fs.New(l, cfg.Path, cfg.Name, cfg.Resources)
+		m, err := fs.New(l, cfg.Path, cfg.Name, cfg.Resources)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	case common.Unified:
-		return fs2.New(l, cfg.Path, cfg.Name, cfg.Resources)
+		m, err := fs2.New(l, cfg.Path, cfg.Name, cfg.Resources)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	return nil, fmt.Errorf("cgroups: unsupported cgroup layout %v", l.Mode)
 }
@@ -197,9 +206,17 @@ func LoadWithLayout(l *Layout, paths map[string]string) (Manager, error) {
 		if !ok || len(paths) != 1 {
 			return nil, fmt.Errorf("cgroups: saved paths %v are not those of a cgroup v2 container", paths)
 		}
-		return fs2.Load(l, dir)
+		m, err := fs2.Load(l, dir)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
-	return fs.Load(l, paths)
+	m, err := fs.Load(l, paths)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // DefaultDeviceRules returns the device rules runc appends to every

@@ -66,10 +66,14 @@ func TestNewLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Resources checked up front, naming the field.
-	_, err = NewWithLayout(l, &configs.Cgroup{Path: "/c", Resources: &specs.LinuxResources{Unified: map[string]string{"a.b": "1"}}})
+	bad, err := NewWithLayout(l, &configs.Cgroup{Path: "/c", Resources: &specs.LinuxResources{Unified: map[string]string{"a.b": "1"}}})
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Field != "unified" {
 		t.Fatal(err)
+	}
+	// No typed nil behind the interface: callers clean up when m != nil.
+	if bad != nil {
+		t.Fatalf("NewWithLayout returned a non-nil manager (%T) with its error", bad)
 	}
 }
 

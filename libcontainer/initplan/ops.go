@@ -88,13 +88,15 @@ const (
 	OpLookup      uint32 = 62 // s file, s PATH value: resolve the executable as execvp would; error names the file
 	OpCloseFds    uint32 = 63 // i first: mark every fd >= first close-on-exec (internal fds are already)
 	OpReady       uint32 = 64 // (none): send SyncReady
-	OpWaitStart   uint32 = 65 // i fifo fd (O_PATH): open it O_WRONLY (blocks until start), write "0"
+	OpWaitStart   uint32 = 65 // i fifo fd (O_PATH): open it O_WRONLY (blocks until start), keep it open until exec; errors go there
 	OpExec        uint32 = 66 // l argv, l envp: execve the path found by OpLookup
 	OpLabel       uint32 = 67 // s attr ("exec", "current"), s value: write /proc/thread-self/attr/<attr> (LSM)
 	OpKeyring     uint32 = 68 // s name: join a new session keyring (KEYCTL_JOIN_SESSION_KEYRING)
 	OpOOMScoreAdj uint32 = 69 // i value: write /proc/self/oom_score_adj
 	OpDupStdio    uint32 = 70 // i fd: dup2 fd onto 0,1,2 (exec with a pre-made tty)
-	OpMaxOp       uint32 = 71
+	OpRootHostNs  uint32 = 71 // s rootfs (absolute host path): use it in the runtime's mount namespace (no propagation change, no self-bind)
+	OpChroot      uint32 = 72 // s path ("" = the prepared rootfs): chroot, chdir /
+	OpMaxOp       uint32 = 73
 )
 
 // Mount option bits (OpMount's last arg).
@@ -135,4 +137,5 @@ var OpNames = map[uint32]string{
 	OpUser: "user", OpCaps: "caps", OpSeccomp: "seccomp", OpChdir: "chdir", OpLookup: "lookup",
 	OpCloseFds: "close-fds", OpReady: "ready", OpWaitStart: "wait-start", OpExec: "exec",
 	OpLabel: "label", OpKeyring: "keyring", OpOOMScoreAdj: "oom-score-adj", OpDupStdio: "dup-stdio",
+	OpRootHostNs: "root-host-ns", OpChroot: "chroot",
 }

@@ -54,13 +54,15 @@
 #define OP_LOOKUP (62) /* s file, s PATH value: resolve the executable as execvp would; error names the file */
 #define OP_CLOSE_FDS (63) /* i first: mark every fd >= first close-on-exec (internal fds are already) */
 #define OP_READY (64) /* (none): send SyncReady */
-#define OP_WAIT_START (65) /* i fifo fd (O_PATH): open it O_WRONLY (blocks until start), write "0" */
+#define OP_WAIT_START (65) /* i fifo fd (O_PATH): open it O_WRONLY (blocks until start), keep it open until exec; errors go there */
 #define OP_EXEC (66) /* l argv, l envp: execve the path found by OpLookup */
 #define OP_LABEL (67) /* s attr ("exec", "current"), s value: write /proc/thread-self/attr/<attr> (LSM) */
 #define OP_KEYRING (68) /* s name: join a new session keyring (KEYCTL_JOIN_SESSION_KEYRING) */
 #define OP_O_O_M_SCORE_ADJ (69) /* i value: write /proc/self/oom_score_adj */
 #define OP_DUP_STDIO (70) /* i fd: dup2 fd onto 0,1,2 (exec with a pre-made tty) */
-#define OP_MAX_OP (71)
+#define OP_ROOT_HOST_NS (71) /* s rootfs (absolute host path): use it in the runtime's mount namespace (no propagation change, no self-bind) */
+#define OP_CHROOT (72) /* s path ("" = the prepared rootfs): chroot, chdir / */
+#define OP_MAX_OP (73)
 #define MOUNT_OPT_REC_ATTR (1ull << 0) /* apply attr set/clear with AT_RECURSIVE (else non-recursive) */
 #define MOUNT_OPT_I_D_MAP_REC (1ull << 1) /* idmap recursively (ridmap) */
 #define MOUNT_OPT_FILE (1ull << 2) /* destination is a file (create it empty), not a directory */

@@ -71,6 +71,25 @@ void op_prepare_root(const struct plan_op *op)
 	g.root_prop = prop;
 }
 
+/*
+ * op_root_host_ns: a container without a mount namespace of its own (as
+ * runc allows) is set up in the runtime's: its mounts go under the rootfs
+ * there (the runtime records and removes them), the host's propagation is
+ * left alone and the rootfs is not bind-mounted on itself; OP_CHROOT jails.
+ */
+void op_root_host_ns(const struct plan_op *op)
+{
+	const char *rootfs = ARG_S(op, 0);
+
+	if (rootfs[0] != '/')
+		die("error preparing rootfs: %s is not an absolute path", rootfs);
+	g.root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (g.root_fd < 0)
+		die("error preparing rootfs: open %s: %s", rootfs, errtext(errno));
+	g.rootfs = rootfs;
+	g.root_prop = 0;
+}
+
 /* op_mknod creates a device node (replacing what was there), exact mode and owner. */
 void op_mknod(const struct plan_op *op)
 {
@@ -284,6 +303,29 @@ static void hide_host_procfs(const char *rootfs)
 }
 
 /* op_chroot_move: --no-pivot: move the rootfs onto "/" and chroot into it. */
+/*
+ * op_chroot: chroot into the prepared rootfs (path "") or into path (exec
+ * into a container without a mount namespace: /proc/<init>/root).
+ */
+void op_chroot(const struct plan_op *op)
+{
+	const char *path = ARG_S(op, 0);
+
+	if (path[0] == '\0') {
+		need_rootfs("chroot");
+		if (fchdir(g.root_fd) < 0)
+			die("error jailing process inside rootfs: chdir %s: %s", g.rootfs, errtext(errno));
+	} else if (chdir(path) < 0) {
+		die("error jailing process inside rootfs: chdir %s: %s", path, errtext(errno));
+	}
+	if (chroot(".") < 0)
+		die("error jailing process inside rootfs: chroot .: %s", errtext(errno));
+	if (chdir("/") < 0)
+		die("error jailing process inside rootfs: chdir /: %s", errtext(errno));
+	if (path[0] == '\0')
+		jailed();
+}
+
 void op_chroot_move(const struct plan_op *op)
 {
 	need_rootfs("chroot");

@@ -55,6 +55,9 @@ type Options struct {
 	PreserveFds int
 	// NsPaths are the container's namespaces (ModeExec), in join order.
 	NsPaths []NsPath
+	// ExecRoot is the root to chroot into (ModeExec of a container that
+	// has no mount namespace of its own: /proc/<init>/root).
+	ExecRoot string
 	// CgroupMounts expands "cgroup" mounts (computed by the cgroup manager).
 	CgroupMounts func(cgroupns bool) []CgroupMount
 	// Hooks tells whether prestart/createRuntime hooks must run (a sync
@@ -95,6 +98,9 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 	}
 	if o.Mode == ModeExec {
 		planExecNamespaces(r, cfg, o)
+		if o.ExecRoot != "" {
+			r.Plan.Add(initplan.OpChroot, initplan.S(o.ExecRoot))
+		}
 		r.Plan.Add(initplan.OpSetsid)
 		if err := planProcess(r.Plan, cfg, proc, o, false); err != nil {
 			return nil, err

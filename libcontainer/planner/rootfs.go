@@ -26,48 +26,53 @@ var DefaultDevices = []configs.Device{
 // read-only remounts, masks and sysctls.
 func planRootfs(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o *Options) error {
 	// A joined mount namespace is set up like a new one (as runc does):
-	// the rootfs path is resolved in it.
-	newMntns := cfg.HasNamespace(configs.NEWNS)
+	// the rootfs path is resolved in it. Without one the rootfs is set up
+	// in the runtime's namespace (the runtime removes its mounts on
+	// delete) and chroot'ed into.
+	ownMntns := cfg.HasNamespace(configs.NEWNS)
 	var post []func()
-	if newMntns {
+	if ownMntns {
 		p.Add(initplan.OpPrepareRoot, initplan.S(cfg.Rootfs), initplan.U(uint64(cfg.RootPropagation)))
-		for i, m := range cfg.Mounts {
-			if m.Device == "cgroup" || m.Device == "cgroup2" {
-				post = append(post, planCgroupMount(p, cfg, m, o)...)
-				continue
-			}
-			if err := addMount(p, m, i); err != nil {
-				return err
-			}
-			if m.Destination == "/dev" && m.Flags&unix.MS_RDONLY != 0 && !m.IsBind() {
-				// /dev is filled first and made read-only after pivot_root.
-				dev := *m
-				post = append(post, func() { addRemount(p, "/dev", dev.Flags) })
-			}
+	} else {
+		p.Add(initplan.OpRootHostNs, initplan.S(cfg.Rootfs))
+	}
+	for i, m := range cfg.Mounts {
+		if m.Device == "cgroup" || m.Device == "cgroup2" {
+			post = append(post, planCgroupMount(p, cfg, m, o)...)
+			continue
 		}
-		if needsSetupDev(cfg) {
-			planDevices(p, cfg, o)
+		if err := addMount(p, m, i); err != nil {
+			return err
 		}
-		if proc.Cwd != "" && proc.Cwd != "/" {
-			p.Add(initplan.OpMkdir, initplan.S(proc.Cwd), initplan.I(0o755))
+		if m.Destination == "/dev" && m.Flags&unix.MS_RDONLY != 0 && !m.IsBind() {
+			// /dev is filled first and made read-only after pivot_root.
+			dev := *m
+			post = append(post, func() { addRemount(p, "/dev", dev.Flags) })
 		}
 	}
+	if needsSetupDev(cfg) {
+		planDevices(p, cfg, o)
+	}
+	if proc.Cwd != "" && proc.Cwd != "/" {
+		p.Add(initplan.OpMkdir, initplan.S(proc.Cwd), initplan.I(0o755))
+	}
 	planSyncHooks(p, o)
-	if newMntns {
-		if cfg.NoPivotRoot {
-			p.Add(initplan.OpChrootMove)
-		} else {
-			p.Add(initplan.OpPivotRoot)
-		}
+	switch {
+	case !ownMntns:
+		p.Add(initplan.OpChroot, initplan.S(""))
+	case cfg.NoPivotRoot:
+		p.Add(initplan.OpChrootMove)
+	default:
+		p.Add(initplan.OpPivotRoot)
 	}
 	if proc.Terminal {
 		p.Add(initplan.OpConsole, initplan.I(int64(proc.ConsoleHeight)), initplan.I(int64(proc.ConsoleWidth)),
-			initplan.I(int64(proc.UID)), initplan.I(int64(proc.GID)), initplan.I(b2i(newMntns)))
+			initplan.I(int64(proc.UID)), initplan.I(int64(proc.GID)), initplan.I(1))
 	}
 	for _, f := range post {
 		f()
 	}
-	if newMntns && cfg.Readonlyfs {
+	if ownMntns && cfg.Readonlyfs {
 		addRemount(p, "/", unix.MS_RDONLY)
 	}
 	if cfg.HasNamespace(configs.NEWUTS) {

@@ -69,6 +69,10 @@ type State struct {
 	Started bool `json:"started,omitempty"`
 	// NamespacePaths are the init's namespaces that exec joins, in join order.
 	NamespacePaths []NsPath `json:"namespace_paths"`
+	// HostMounts are the mounts the init made under the rootfs in the
+	// runtime's mount namespace (a container without its own), removed on
+	// delete.
+	HostMounts []string `json:"host_mounts,omitempty"`
 	// CgroupPaths are the container's cgroup directories by subsystem.
 	CgroupPaths map[string]string `json:"cgroup_paths,omitempty"`
 	// Config is the resolved configuration (hooks, process, namespaces...).
