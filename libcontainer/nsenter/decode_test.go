@@ -32,6 +32,8 @@ func everyOp() *initplan.Plan {
 	p.Add(initplan.OpHook, S("createContainer"), I(0), S("/bin/true"), L([]string{"true"}), L(nil), I(0))
 	p.Add(initplan.OpPivotRoot)
 	p.Add(initplan.OpChrootMove)
+	p.Add(initplan.OpRootHostNs, S("/rootfs"))
+	p.Add(initplan.OpChroot, S(""))
 	p.Add(initplan.OpMask, S("/proc/kcore"))
 	p.Add(initplan.OpReadonly, S("/proc/sys"))
 	p.Add(initplan.OpSysctl, S("net.ipv4.ip_forward"), S("1"))
