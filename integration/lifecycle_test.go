@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -410,4 +411,47 @@ func TestDeleteAfterInitDied(t *testing.T) {
 	}
 	e.waitStatus(id, "stopped")
 	e.mustHusk("delete", id)
+}
+
+// Signals sent to a foreground `run` or `exec` reach the container's
+// process (as runc forwards them); SIGWINCH is not forwarded.
+func TestForegroundForwardsSignals(t *testing.T) {
+	e := newEnv(t)
+	const script = `trap 'echo got USR1' USR1; trap 'echo got WINCH' WINCH; trap 'echo got TERM; exit 3' TERM; touch /hostdir/ready; while :; do sleep 0.05; done`
+	check := func(what, hd string, c *exec.Cmd) {
+		out := filepath.Join(hd, "out")
+		f, err := os.Create(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		c.Stdout = f
+		ch := make(chan result, 1)
+		go func() { ch <- e.run(c) }()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(hd, "ready")); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the container did not get ready", what)
+			}
+		}
+		for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGWINCH, syscall.SIGTERM} {
+			time.Sleep(100 * time.Millisecond)
+			if err := c.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := <-ch
+		data, _ := os.ReadFile(out)
+		if r.Code != 3 || string(data) != "got USR1\ngot TERM\n" {
+			t.Errorf("%s: signals USR1, WINCH, TERM to the runtime: exit %d, container printed %q; want exit 3, USR1 and TERM only", what, r.Code, data)
+		}
+	}
+	hd := e.hostDir("run")
+	check("run", hd, e.cmd("run", "--bundle", e.bundle(withBind(hd, "/hostdir"), sh(script)).Dir, e.id()))
+	hd2 := e.hostDir("exec")
+	id, _ := e.startDetached(e.bundle(withBind(hd2, "/hostdir"), args("sleep", "1000")))
+	defer e.destroy(id)
+	check("exec", hd2, e.cmd("exec", id, "sh", "-c", script))
 }

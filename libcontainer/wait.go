@@ -1,10 +1,10 @@
 package libcontainer
 
 import (
-	"os"
-	"os/signal"
-
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
+
+	"github.com/husk-runtime/husk/libcontainer/sigfwd"
 )
 
 // Process is a payload husk started and can wait for (run and exec in the
@@ -14,49 +14,30 @@ type Process struct {
 	tty *ttyProxy
 }
 
-// Wait proxies the terminal, forwards husk's signals to the process and
-// returns its exit status (128+N when killed by signal N).
+// Wait proxies the terminal, forwards husk's signals to the process (see
+// sigfwd) and returns its exit status (128+N when killed by signal N).
 func (p *Process) Wait() int {
 	p.tty.start()
-	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs)
-	defer signal.Stop(sigs)
-	done := make(chan int, 1)
-	go func() {
-		var ws unix.WaitStatus
-		for {
-			_, err := unix.Wait4(p.Pid, &ws, 0, nil)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				done <- 255
-				return
-			}
+	if err := sigfwd.Forward(p.Pid); err != nil {
+		logrus.Warn(err)
+	}
+	var ws unix.WaitStatus
+	var err error
+	for {
+		if _, err = unix.Wait4(p.Pid, &ws, 0, nil); err != unix.EINTR {
 			break
 		}
-		switch {
-		case ws.Exited():
-			done <- ws.ExitStatus()
-		case ws.Signaled():
-			done <- 128 + int(ws.Signal())
-		default:
-			done <- 255
-		}
-	}()
-	for {
-		select {
-		case code := <-done:
-			p.tty.wait()
-			p.tty.close()
-			return code
-		case s := <-sigs:
-			sig := s.(unix.Signal)
-			switch sig {
-			case unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH:
-				continue
-			}
-			_ = unix.Kill(p.Pid, sig)
-		}
 	}
+	sigfwd.Stop()
+	p.tty.wait()
+	p.tty.close()
+	switch {
+	case err != nil:
+		return 255
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return 255
 }
