@@ -359,11 +359,17 @@ func TestKillAll(t *testing.T) {
 		sh("sleep 1000 & sleep 1000 & echo ready > /hostdir/ready; wait"))
 	id, _ := e.startDetached(b)
 	waitFile(t, filepath.Join(hd, "ready"), "ready")
-	procs := markedProcs(e.marker)
+	// A forked child execs sleep a moment after the shell went on.
 	var payload []int
-	for _, p := range procs {
-		if strings.HasPrefix(procCmdline(p), "sleep") {
-			payload = append(payload, p)
+	for deadline := time.Now().Add(5 * time.Second); len(payload) != 2 && time.Now().Before(deadline); {
+		payload = payload[:0]
+		for _, p := range markedProcs(e.marker) {
+			if strings.HasPrefix(procCmdline(p), "sleep") {
+				payload = append(payload, p)
+			}
+		}
+		if len(payload) != 2 {
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	if len(payload) != 2 {
