@@ -128,3 +128,39 @@ func TestCgroupDefaultPath(t *testing.T) {
 		}
 	}
 }
+
+// The payload starts in its cgroups: its first look at /proc/self/cgroup
+// (no cgroup namespace) names the container's cgroup in every v1
+// hierarchy, for run and for create + start (husk moves the init while it
+// sets up the rootfs and the init waits for that before going on).
+func TestCgroupJoinedBeforePayload(t *testing.T) {
+	e := newEnv(t)
+	check := func(what, id, out string) {
+		own := map[string]string{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if p := strings.SplitN(l, ":", 3); len(p) == 3 {
+				own[p[1]] = p[2]
+			}
+		}
+		for _, h := range cgroupHierarchies() {
+			if h.Ctrls == "" {
+				continue
+			}
+			if want := filepath.Join(h.Self, id); own[h.Ctrls] != want {
+				t.Errorf("%s: the payload's first %s cgroup is %q, want %q", what, h.Ctrls, own[h.Ctrls], want)
+			}
+		}
+	}
+	b := e.bundle(args("cat", "/proc/self/cgroup"))
+	id := e.id()
+	r := e.husk("run", "--bundle", b.Dir, id)
+	if r.Code != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	check("run", id, r.Stdout)
+	id, out := e.startDetached(b)
+	e.waitStatus(id, "stopped")
+	data, _ := os.ReadFile(out)
+	check("create+start", id, string(data))
+	e.mustHusk("delete", id)
+}

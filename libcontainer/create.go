@@ -59,6 +59,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	var cg cgroupManager
 	var in *initproc.Init
 	var hostMounts hostMountSnapshot
+	hd := &createHandler{c: c, cfg: cfg}
 	defer func() {
 		if retErr == nil {
 			return
@@ -66,6 +67,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		if in != nil {
 			killWait(in)
 		}
+		_ = hd.waitJoin() // before the cgroups go
 		if hostMounts != nil {
 			if added, err := hostMounts.added(cfg.Rootfs); err != nil {
 				logrus.Warnf("cleanup: %v", err)
@@ -118,7 +120,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	extra := append([]*os.File(nil), o.PreserveFds...)
 	popts := &planner.Options{
 		Mode: planner.ModeRun, ID: o.ID, Process: &proc, PreserveFds: len(o.PreserveFds), Hooks: cfg.Hooks,
-		CgroupMounts: cgroupMounts(cg), HostDevices: cfg.HasNamespace(configs.NEWUSER),
+		CgroupMounts: cgroupMounts(cg), HostDevices: cfg.HasNamespace(configs.NEWUSER), LateCgroupJoin: true,
 	}
 	if !o.Run {
 		fifo, err := makeFifo(h.FifoPath(), rootID(cfg.UIDMappings), rootID(cfg.GIDMappings))
@@ -156,17 +158,31 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	}
 	c.init = in
 	logrus.Debugf("init started: pid %d, clone flags %#x, plan of %d bytes", in.Pid, res.Cloneflags, len(plan))
-	// The init blocks reading its plan: it joins its cgroups first, so
-	// that everything it does (and forks) is accounted there.
-	if err := join.join(in.Pid); err != nil {
-		return nil, err
+	if res.CgroupSync {
+		// The init sets up the rootfs while husk moves it to its v1
+		// cgroups (an attach may wait for an RCU grace period); it waits
+		// for that (OpCgroupSync) before the process set-up and the
+		// create-phase hooks wait for it too.
+		if err := in.SendPlan(plan); err != nil {
+			return nil, err
+		}
+		hd.joined = make(chan error, 1)
+		go func(pid int) { hd.joined <- join.join(pid) }(in.Pid)
+	} else {
+		// The init blocks reading its plan: it joins its cgroups first,
+		// so that everything it does (and forks) is accounted there.
+		if err := join.join(in.Pid); err != nil {
+			return nil, err
+		}
+		if err := in.SendPlan(plan); err != nil {
+			return nil, err
+		}
 	}
-	if err := in.SendPlan(plan); err != nil {
-		return nil, err
-	}
-	hd := &createHandler{c: c, cfg: cfg}
 	if err := in.Sync(hd); err != nil {
 		return nil, wrapInitErr(err)
+	}
+	if err := hd.waitJoin(); err != nil {
+		return nil, err
 	}
 	if o.Run {
 		// The payload is being exec'd: EOF on the pipe says it was.
@@ -223,9 +239,22 @@ func wrapInitErr(err error) error {
 
 // createHandler answers the init's requests during create.
 type createHandler struct {
-	c   *Created
-	cfg *configs.Config
+	c       *Created
+	cfg     *configs.Config
+	joined  chan error // the cgroup join running beside the init, or nil
+	joinErr error
 }
+
+// waitJoin waits for the cgroup join started beside the init, if any.
+func (hd *createHandler) waitJoin() error {
+	if hd.joined != nil {
+		hd.joinErr = <-hd.joined
+		hd.joined = nil
+	}
+	return hd.joinErr
+}
+
+func (hd *createHandler) Cgroup() error { return hd.waitJoin() }
 
 func (hd *createHandler) Pid(pid int) error { return nil }
 
@@ -237,6 +266,10 @@ func (hd *createHandler) Usermap(pid int) error {
 }
 
 func (hd *createHandler) Hooks(pid int) ([]byte, error) {
+	// Hooks see the container's process in its cgroups.
+	if err := hd.waitJoin(); err != nil {
+		return nil, err
+	}
 	st := hd.c.st
 	s := hookState(st, "creating", pid)
 	if err := hooks.Run(configs.Prestart, hd.cfg.Hooks[configs.Prestart], s); err != nil {

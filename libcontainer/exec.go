@@ -135,6 +135,7 @@ type execHandler struct {
 }
 
 func (h *execHandler) Pid(pid int) error             { return nil }
+func (h *execHandler) Cgroup() error                 { return nil }
 func (h *execHandler) Usermap(int) error             { return fmt.Errorf("exec cannot create a user namespace") }
 func (h *execHandler) Hooks(int) ([]byte, error)     { return nil, nil }
 func (h *execHandler) Console(master *os.File) error { return h.tty.setMaster(master) }

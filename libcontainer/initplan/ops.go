@@ -96,7 +96,8 @@ const (
 	OpDupStdio    uint32 = 70 // i fd: dup2 fd onto 0,1,2 (exec with a pre-made tty)
 	OpRootHostNs  uint32 = 71 // s rootfs (absolute host path): use it in the runtime's mount namespace (no propagation change, no self-bind)
 	OpChroot      uint32 = 72 // s path ("" = the prepared rootfs): chroot, chdir /
-	OpMaxOp       uint32 = 73
+	OpCgroupSync  uint32 = 73 // (none): send SyncCgroup, wait for SyncAck (the parent joined this process to its cgroups)
+	OpMaxOp       uint32 = 74
 )
 
 // Mount option bits (OpMount's last arg).
@@ -112,15 +113,16 @@ const (
 // Sync message types (child -> parent unless noted), framed on the init pipe
 // as u32 type, u32 payload length, payload.
 const (
-	SyncError   uint32 = 1 // payload: error text (the last thing the child says)
-	SyncPid     uint32 = 2 // payload: u32 pid of the forked child (from the middle process)
-	SyncUsermap uint32 = 3 // payload: u32 pid whose maps the parent must write
-	SyncHooks   uint32 = 4 // mounts done: parent runs prestart + createRuntime hooks
-	SyncConsole uint32 = 5 // pty master attached with SCM_RIGHTS
-	SyncSeccomp uint32 = 6 // seccomp listener attached with SCM_RIGHTS
-	SyncReady   uint32 = 7 // set-up done (create returns; run/exec keep reading until EOF)
-	SyncAck     uint32 = 8 // parent -> child; payload depends on the request
-	SyncLog     uint32 = 9 // payload: "level\x00message" debug/warning line for the parent's log
+	SyncError   uint32 = 1  // payload: error text (the last thing the child says)
+	SyncPid     uint32 = 2  // payload: u32 pid of the forked child (from the middle process)
+	SyncUsermap uint32 = 3  // payload: u32 pid whose maps the parent must write
+	SyncHooks   uint32 = 4  // mounts done: parent runs prestart + createRuntime hooks
+	SyncConsole uint32 = 5  // pty master attached with SCM_RIGHTS
+	SyncSeccomp uint32 = 6  // seccomp listener attached with SCM_RIGHTS
+	SyncReady   uint32 = 7  // set-up done (create returns; run/exec keep reading until EOF)
+	SyncAck     uint32 = 8  // parent -> child; payload depends on the request
+	SyncLog     uint32 = 9  // payload: "level\x00message" debug/warning line for the parent's log
+	SyncCgroup  uint32 = 10 // the parent must have joined the child to its cgroups before it acks
 )
 
 // OpNames gives each op a name for errors and debugging.
@@ -137,5 +139,5 @@ var OpNames = map[uint32]string{
 	OpUser: "user", OpCaps: "caps", OpSeccomp: "seccomp", OpChdir: "chdir", OpLookup: "lookup",
 	OpCloseFds: "close-fds", OpReady: "ready", OpWaitStart: "wait-start", OpExec: "exec",
 	OpLabel: "label", OpKeyring: "keyring", OpOOMScoreAdj: "oom-score-adj", OpDupStdio: "dup-stdio",
-	OpRootHostNs: "root-host-ns", OpChroot: "chroot",
+	OpRootHostNs: "root-host-ns", OpChroot: "chroot", OpCgroupSync: "cgroup-sync",
 }

@@ -37,6 +37,8 @@ type Handler interface {
 	Console(master *os.File) error
 	// Seccomp receives the seccomp listener fd.
 	Seccomp(fd *os.File) error
+	// Cgroup returns once the child is in its cgroups (OpCgroupSync).
+	Cgroup() error
 	// Log receives a log line of the child (level, message).
 	Log(level, msg string)
 }
@@ -187,6 +189,10 @@ func (in *Init) Sync(h Handler) error {
 			}
 		case initplan.SyncHooks:
 			if ack, err = h.Hooks(in.Pid); err != nil {
+				return err
+			}
+		case initplan.SyncCgroup:
+			if err := h.Cgroup(); err != nil {
 				return err
 			}
 		case initplan.SyncConsole, initplan.SyncSeccomp:

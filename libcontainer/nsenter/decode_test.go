@@ -34,6 +34,7 @@ func everyOp() *initplan.Plan {
 	p.Add(initplan.OpChrootMove)
 	p.Add(initplan.OpRootHostNs, S("/rootfs"))
 	p.Add(initplan.OpChroot, S(""))
+	p.Add(initplan.OpCgroupSync)
 	p.Add(initplan.OpMask, S("/proc/kcore"))
 	p.Add(initplan.OpReadonly, S("/proc/sys"))
 	p.Add(initplan.OpSysctl, S("net.ipv4.ip_forward"), S("1"))

@@ -133,6 +133,8 @@ func (h *handler) Seccomp(f *os.File) error {
 	return nil
 }
 
+func (h *handler) Cgroup() error { return nil }
+
 func (h *handler) Log(level, msg string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

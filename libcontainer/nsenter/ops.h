@@ -8,6 +8,7 @@
 void op_setns(const struct plan_op *op);
 void op_root_host_ns(const struct plan_op *op);
 void op_chroot(const struct plan_op *op);
+void op_cgroup_sync(const struct plan_op *op);
 void open_ns_files(const struct plan_op *op);
 void op_unshare(const struct plan_op *op);
 void op_userns_sync(const struct plan_op *op);

@@ -62,7 +62,8 @@
 #define OP_DUP_STDIO (70) /* i fd: dup2 fd onto 0,1,2 (exec with a pre-made tty) */
 #define OP_ROOT_HOST_NS (71) /* s rootfs (absolute host path): use it in the runtime's mount namespace (no propagation change, no self-bind) */
 #define OP_CHROOT (72) /* s path ("" = the prepared rootfs): chroot, chdir / */
-#define OP_MAX_OP (73)
+#define OP_CGROUP_SYNC (73) /* (none): send SyncCgroup, wait for SyncAck (the parent joined this process to its cgroups) */
+#define OP_MAX_OP (74)
 #define MOUNT_OPT_REC_ATTR (1ull << 0) /* apply attr set/clear with AT_RECURSIVE (else non-recursive) */
 #define MOUNT_OPT_I_D_MAP_REC (1ull << 1) /* idmap recursively (ridmap) */
 #define MOUNT_OPT_FILE (1ull << 2) /* destination is a file (create it empty), not a directory */
@@ -78,5 +79,6 @@
 #define SYNC_READY (7) /* set-up done (create returns; run/exec keep reading until EOF) */
 #define SYNC_ACK (8) /* parent -> child; payload depends on the request */
 #define SYNC_LOG (9) /* payload: "level\x00message" debug/warning line for the parent's log */
+#define SYNC_CGROUP (10) /* the parent must have joined the child to its cgroups before it acks */
 
 #endif

@@ -308,6 +308,17 @@ void op_close_fds(const struct plan_op *op)
 		die("close_range: %s", errtext(errno));
 }
 
+/*
+ * op_cgroup_sync waits until the parent has moved this process into the
+ * container's cgroups: the parent does that while the init sets up the
+ * rootfs, instead of before (a v1 cgroup attach may wait for an RCU grace
+ * period, milliseconds here).
+ */
+void op_cgroup_sync(const struct plan_op *op)
+{
+	sync_request(SYNC_CGROUP, NULL, 0, -1);
+}
+
 void op_ready(const struct plan_op *op)
 {
 	if (sync_send(SYNC_READY, NULL, 0, -1) < 0)

@@ -67,6 +67,13 @@ type Options struct {
 	Seccomp *Seccomp
 	// HostDevices uses bind mounts instead of mknod (user namespaces).
 	HostDevices bool
+	// LateCgroupJoin lets the caller move the init into its cgroups while
+	// the init sets up the rootfs: the plan then waits for it (OpCgroupSync)
+	// before the process set-up. Ignored where the init depends on its
+	// cgroups early (a new cgroup namespace, a forked payload).
+	LateCgroupJoin bool
+	// cgroupSync is LateCgroupJoin where it applies (Build sets it).
+	cgroupSync bool
 }
 
 // Seccomp is a compiled seccomp program.
@@ -87,6 +94,9 @@ type Result struct {
 	// Forks is true when the init forks (OpFork): the payload is a child
 	// of the started process (CLONE_PARENT makes it ours).
 	Forks bool
+	// CgroupSync is true when the plan waits for the caller to join the
+	// init to its cgroups (SyncCgroup), see Options.LateCgroupJoin.
+	CgroupSync bool
 }
 
 // Build makes the plan.
@@ -112,6 +122,12 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 		r.Plan.Add(initplan.OpOOMScoreAdj, initplan.I(int64(*proc.OOMScoreAdj)))
 	}
 	planNamespaces(r, cfg)
+	if o.LateCgroupJoin && !r.Forks && !cfg.HasNamespace(configs.NEWCGROUP) {
+		oc := *o
+		oc.cgroupSync = true
+		o = &oc
+		r.CgroupSync = true
+	}
 	r.Plan.Add(initplan.OpSetsid)
 	if err := planRootfs(r.Plan, cfg, proc, o); err != nil {
 		return nil, err

@@ -203,3 +203,46 @@ func TestBindSourceMissing(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A late cgroup join makes the plan wait for it before the process
+// set-up; not with a new cgroup namespace (unshared right away, rooted at
+// the cgroup the init is in) nor when the payload is forked.
+func TestLateCgroupJoin(t *testing.T) {
+	has := func(names []string, n string) bool {
+		for _, x := range names {
+			if x == n {
+				return true
+			}
+		}
+		return false
+	}
+	r, err := Build(baseConfig(), &Options{Mode: ModeRun, LateCgroupJoin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.CgroupSync {
+		t.Fatal("LateCgroupJoin not applied to the default config")
+	}
+	assertOrder(t, opNames(t, r), "pivot-root", "cgroup-sync", "ready", "exec")
+	if r, _ := Build(baseConfig(), &Options{Mode: ModeRun}); r.CgroupSync || has(opNames(t, r), "cgroup-sync") {
+		t.Error("cgroup-sync without LateCgroupJoin")
+	}
+	for name, mut := range map[string]func(*configs.Config){
+		"cgroupns": func(c *configs.Config) {
+			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWCGROUP})
+		},
+		"forks": func(c *configs.Config) {
+			c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWTIME})
+		},
+	} {
+		cfg := baseConfig()
+		mut(cfg)
+		r, err := Build(cfg, &Options{Mode: ModeRun, LateCgroupJoin: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.CgroupSync || has(opNames(t, r), "cgroup-sync") {
+			t.Errorf("%s: late cgroup join applied", name)
+		}
+	}
+}

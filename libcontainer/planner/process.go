@@ -76,6 +76,9 @@ func planProcess(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o
 	if o.Seccomp != nil && proc.NoNewPrivileges {
 		addSeccomp(p, o.Seccomp)
 	}
+	if o.cgroupSync {
+		p.Add(initplan.OpCgroupSync)
+	}
 	p.Add(initplan.OpReady)
 	if o.Mode == ModeCreate {
 		p.Add(initplan.OpWaitStart, initplan.I(int64(o.FifoFd)))
