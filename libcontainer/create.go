@@ -60,6 +60,8 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	var in *initproc.Init
 	var hostMounts hostMountSnapshot
 	hd := &createHandler{c: c, cfg: cfg}
+	var saved chan error // the state written beside the init (early), or nil
+	var early state.State
 	defer func() {
 		if retErr == nil {
 			return
@@ -68,6 +70,9 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 			killWait(in)
 		}
 		_ = hd.waitJoin() // before the cgroups go
+		if saved != nil {
+			<-saved // before the state directory goes
+		}
 		if hostMounts != nil {
 			if added, err := hostMounts.added(cfg.Rootfs); err != nil {
 				logrus.Warnf("cleanup: %v", err)
@@ -178,6 +183,13 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 			return nil, err
 		}
 	}
+	if !res.Forks && hostMounts == nil {
+		// Everything the state records is known now: write it while the
+		// init works (the encoding is most of a millisecond).
+		early = *st
+		saved = make(chan error, 1)
+		go func(pid int) { saved <- saveInitState(h, &early, cfg, pid, o.Run) }(in.Pid)
+	}
 	if err := in.Sync(hd); err != nil {
 		return nil, wrapInitErr(err)
 	}
@@ -191,20 +203,22 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		}
 	}
 	in.Close()
-	ps, err := state.ReadProcStat(in.Pid)
-	if err != nil {
-		return nil, fmt.Errorf("read init process stat: %w", err)
-	}
-	st.InitPid, st.InitStartTime = in.Pid, ps.StartTime
-	st.NamespacePaths = namespacePaths(cfg, in.Pid)
-	if hostMounts != nil {
-		if st.HostMounts, err = hostMounts.added(cfg.Rootfs); err != nil {
+	if saved != nil {
+		err := <-saved
+		saved = nil
+		if err != nil {
 			return nil, err
 		}
-	}
-	st.Started = o.Run
-	if err := h.Save(st); err != nil {
-		return nil, err
+		*st = early
+	} else {
+		if hostMounts != nil {
+			if st.HostMounts, err = hostMounts.added(cfg.Rootfs); err != nil {
+				return nil, err
+			}
+		}
+		if err := saveInitState(h, st, cfg, in.Pid, o.Run); err != nil {
+			return nil, err
+		}
 	}
 	logrus.Debugf("container %s: init pid %d, status %s", o.ID, in.Pid, map[bool]string{true: "running", false: "created"}[o.Run])
 	if o.PidFile != "" {
@@ -337,6 +351,18 @@ func namespacePaths(cfg *configs.Config, pid int) []state.NsPath {
 		out = append(out, state.NsPath{Type: ns.Type, Path: "/proc/" + strconv.Itoa(pid) + "/ns/" + names[ns.Type]})
 	}
 	return out
+}
+
+// saveInitState records the init in the state and writes it.
+func saveInitState(h *state.Handle, st *state.State, cfg *configs.Config, pid int, run bool) error {
+	ps, err := state.ReadProcStat(pid)
+	if err != nil {
+		return fmt.Errorf("read init process stat: %w", err)
+	}
+	st.InitPid, st.InitStartTime = pid, ps.StartTime
+	st.NamespacePaths = namespacePaths(cfg, pid)
+	st.Started = run
+	return h.Save(st)
 }
 
 // writePidFile writes the pid atomically, relative to the caller's cwd.
