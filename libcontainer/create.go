@@ -53,7 +53,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	}
 	st := &state.State{
 		ID: o.ID, Created: time.Now().UTC(), Bundle: o.Bundle, Rootfs: cfg.Rootfs,
-		Owner: owner(), Config: cfg, Annotations: cfg.Annotations, OCIVersion: cfg.OCIVersion,
+		Owner: owner(), Config: cfg, Hooks: cfg.Hooks, Annotations: cfg.Annotations, OCIVersion: cfg.OCIVersion,
 	}
 	c := &Created{Container: &Container{rt: rt, h: h, st: st}}
 	var cg cgroupManager

@@ -27,7 +27,7 @@ type ExecOpts struct {
 }
 
 // Config is the container's resolved configuration.
-func (c *Container) Config() *configs.Config { return c.st.Config }
+func (c *Container) Config() (*configs.Config, error) { return c.st.LoadConfig() }
 
 // InitPid is the host pid of the container's init.
 func (c *Container) InitPid() int { return c.st.InitPid }
@@ -43,7 +43,10 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 			return nil, fmt.Errorf("cannot exec in a paused container (use --ignore-paused to override)")
 		}
 	}
-	cfg := c.st.Config
+	cfg, err := c.st.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
 	SetHome(o.Process, "/proc/"+strconv.Itoa(c.st.InitPid)+"/root")
 	clampCaps(o.Process)
 	tty, err := newTTY(o.Process.Terminal, o.ConsoleSocket, !o.Detach)

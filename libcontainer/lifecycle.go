@@ -33,12 +33,12 @@ func (c *Container) Start() error {
 
 // postStart runs poststart hooks; a failure kills the container.
 func (c *Container) postStart() error {
-	cfg := c.st.Config
-	if len(cfg.Hooks[configs.Poststart]) == 0 {
+	list := c.st.Hooks[configs.Poststart]
+	if len(list) == 0 {
 		return nil
 	}
 	s := hookState(c.st, "running", c.st.InitPid)
-	if err := hooks.Run(configs.Poststart, cfg.Hooks[configs.Poststart], s); err != nil {
+	if err := hooks.Run(configs.Poststart, list, s); err != nil {
 		_ = unix.Kill(c.st.InitPid, unix.SIGKILL)
 		return err
 	}
@@ -174,9 +174,9 @@ func (c *Container) destroy() error {
 	if err := c.h.Remove(); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg := c.st.Config; cfg != nil && len(cfg.Hooks[configs.Poststop]) > 0 {
+	if list := c.st.Hooks[configs.Poststop]; len(list) > 0 {
 		s := hookState(c.st, "stopped", 0)
-		for _, err := range hooks.RunAll(configs.Poststop, cfg.Hooks[configs.Poststop], s) {
+		for _, err := range hooks.RunAll(configs.Poststop, list, s) {
 			logrus.Warn(err)
 		}
 	}

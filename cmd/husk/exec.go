@@ -72,7 +72,11 @@ func execProcess(cmd *cli.Command) (int, error) {
 		return 0, err
 	}
 	defer c.Close()
-	proc, err := execSpec(cmd, c.Config())
+	cfg, err := c.Config()
+	if err != nil {
+		return 0, err
+	}
+	proc, err := execSpec(cmd, cfg)
 	if err != nil {
 		return 0, err
 	}

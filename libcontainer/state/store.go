@@ -75,8 +75,15 @@ type State struct {
 	HostMounts []string `json:"host_mounts,omitempty"`
 	// CgroupPaths are the container's cgroup directories by subsystem.
 	CgroupPaths map[string]string `json:"cgroup_paths,omitempty"`
-	// Config is the resolved configuration (hooks, process, namespaces...).
-	Config      *configs.Config   `json:"config"`
+	// Config is the resolved configuration (process, namespaces...). It
+	// is kept encoded (RawConfig) and decoded only by the commands that
+	// need it (exec, see LoadConfig): decoding it costs encoding/json most
+	// of a millisecond of reflection, which start, kill, delete, state and
+	// list do not need to pay. Hooks are kept beside it for start and
+	// delete.
+	Config      *configs.Config   `json:"-"`
+	RawConfig   json.RawMessage   `json:"config"`
+	Hooks       configs.Hooks     `json:"hooks,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	OCIVersion  string            `json:"oci_version"`
 	Rootless    bool              `json:"rootless,omitempty"`
@@ -197,8 +204,39 @@ func ReadState(dir string) (*State, error) {
 	return &st, nil
 }
 
+// LoadConfig decodes the configuration kept in the state (once).
+func (st *State) LoadConfig() (*configs.Config, error) {
+	if st.Config != nil {
+		return st.Config, nil
+	}
+	if len(st.RawConfig) == 0 || string(st.RawConfig) == "null" {
+		return nil, errors.New("state has no configuration")
+	}
+	var cfg configs.Config
+	if err := json.Unmarshal(st.RawConfig, &cfg); err != nil {
+		return nil, fmt.Errorf("parse the configuration in the state: %w", err)
+	}
+	st.Config = &cfg
+	return st.Config, nil
+}
+
+// SetConfig replaces the configuration (and its encoded form, and hooks).
+func (st *State) SetConfig(cfg *configs.Config) {
+	st.Config, st.RawConfig, st.Hooks = cfg, nil, nil
+	if cfg != nil {
+		st.Hooks = cfg.Hooks
+	}
+}
+
 // Save writes state.json atomically (temp file + rename).
 func (h *Handle) Save(st *State) error {
+	if st.RawConfig == nil && st.Config != nil {
+		raw, err := json.Marshal(st.Config)
+		if err != nil {
+			return err
+		}
+		st.RawConfig = raw
+	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err

@@ -1,6 +1,10 @@
 package state
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/husk-runtime/husk/libcontainer/configs"
+)
 
 func TestValidateID(t *testing.T) {
 	for _, id := range []string{"a", "A-b_c.d+e", "0123"} {
@@ -44,5 +48,39 @@ func TestSaveLoadRemove(t *testing.T) {
 	}
 	if _, err := s.Open("c1"); err != ErrNotExist {
 		t.Fatalf("open after remove: %v", err)
+	}
+}
+
+// The configuration is kept encoded and decoded on demand; the hooks are
+// readable without it.
+func TestConfigKeptEncoded(t *testing.T) {
+	s := &Store{Root: t.TempDir()}
+	h, err := s.Create("c2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Remove()
+	cfg := &configs.Config{Hostname: "h1", Hooks: configs.Hooks{configs.Poststop: {{Path: "/bin/true"}}}}
+	st := &State{ID: "c2"}
+	st.SetConfig(cfg)
+	if err := h.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadState(h.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Config != nil {
+		t.Fatal("the configuration was decoded by ReadState")
+	}
+	if l := got.Hooks[configs.Poststop]; len(l) != 1 || l[0].Path != "/bin/true" {
+		t.Fatalf("hooks %+v", got.Hooks)
+	}
+	c, err := got.LoadConfig()
+	if err != nil || c.Hostname != "h1" || len(c.Hooks[configs.Poststop]) != 1 {
+		t.Fatalf("LoadConfig: %v %+v", err, c)
+	}
+	if _, err := (&State{}).LoadConfig(); err == nil {
+		t.Fatal("LoadConfig without a configuration")
 	}
 }
