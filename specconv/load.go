@@ -34,9 +34,14 @@ func ParseSpec(data []byte) (*specs.Spec, error) {
 }
 
 func parseSpec(data []byte, name string) (*specs.Spec, error) {
-	var spec *specs.Spec
-	if err := decode(data, name, &spec); err != nil {
-		return nil, err
+	// fastSpec spares the reflection caches of encoding/json (see
+	// fastjson.go); what it does not decode, or refuses, goes the slow way,
+	// which makes the errors.
+	spec, ok := fastSpec(data)
+	if !ok {
+		if err := decode(data, name, &spec); err != nil {
+			return nil, err
+		}
 	}
 	if spec == nil {
 		return nil, fmt.Errorf("parse %s: the configuration is null", name)
