@@ -204,34 +204,10 @@ func ReadState(dir string) (*State, error) {
 	return &st, nil
 }
 
-// LoadConfig decodes the configuration kept in the state (once).
-func (st *State) LoadConfig() (*configs.Config, error) {
-	if st.Config != nil {
-		return st.Config, nil
-	}
-	if len(st.RawConfig) == 0 || string(st.RawConfig) == "null" {
-		return nil, errors.New("state has no configuration")
-	}
-	var cfg configs.Config
-	if err := json.Unmarshal(st.RawConfig, &cfg); err != nil {
-		return nil, fmt.Errorf("parse the configuration in the state: %w", err)
-	}
-	st.Config = &cfg
-	return st.Config, nil
-}
-
-// SetConfig replaces the configuration (and its encoded form, and hooks).
-func (st *State) SetConfig(cfg *configs.Config) {
-	st.Config, st.RawConfig, st.Hooks = cfg, nil, nil
-	if cfg != nil {
-		st.Hooks = cfg.Hooks
-	}
-}
-
 // Save writes state.json atomically (temp file + rename).
 func (h *Handle) Save(st *State) error {
 	if st.RawConfig == nil && st.Config != nil {
-		raw, err := json.Marshal(st.Config)
+		raw, err := marshalConfig(st.Config)
 		if err != nil {
 			return err
 		}
