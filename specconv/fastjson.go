@@ -149,7 +149,7 @@ func toBool(d *fastDec, v any, p *bool) {
 }
 
 type integer interface {
-	~int | ~int16 | ~int32 | ~int64 | ~uint | ~uint16 | ~uint32 | ~uint64
+	~int | ~int16 | ~int32 | ~int64 | ~uint | ~uint16 | ~uint32 | ~uint64 | ~uintptr
 }
 
 // toNum parses an integer as encoding/json does: strconv on the number's
@@ -233,6 +233,30 @@ func getMap[T any](o jsonObj, key string, p *map[string]T, conv converter[T]) {
 		r[k] = x
 	}
 	*p = r
+}
+
+// getMapK is getMap for a map with a named string key type.
+func getMapK[M ~map[K]T, K ~string, T any](o jsonObj, key string, p *M, conv converter[T]) {
+	var m map[string]T
+	getMap(o, key, &m, conv)
+	if m == nil {
+		return
+	}
+	r := make(M, len(m))
+	for k, x := range m {
+		r[K(k)] = x
+	}
+	*p = r
+}
+
+// elemPtr makes a converter for the *T elements of a []*T: null is nil.
+func elemPtr[T any](conv converter[T]) converter[*T] {
+	return func(d *fastDec, v any, p **T) {
+		if v != nil {
+			*p = new(T)
+			conv(d, v, *p)
+		}
+	}
 }
 
 // ---- Spec, Root, Mount, Hooks ----

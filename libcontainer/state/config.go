@@ -9,62 +9,13 @@ import (
 	"github.com/husk-runtime/husk/specconv"
 )
 
-// configJSON is configs.Config as state.json keeps it, in the very JSON
-// encoding/json gives configs.Config, but with the two large runtime-spec
-// subtrees (linux.resources and linux.seccomp) held raw: decoding them
-// through reflection would make encoding/json build its caches for their
-// whole type graphs (about half of the decoding cost of exec); specconv's
-// reflection-free decoder reads them instead. The outer fields shadow the
-// embedded ones of the same name.
-type configJSON struct {
-	configs.Config
-	Cgroups *cgroupJSON
-	Seccomp json.RawMessage
-}
+// The configuration is kept as encoding/json encodes configs.Config and
+// read back by specconv's reflection-free decoder: through reflection,
+// encoding/json would first build its caches for the whole type graph
+// (runtime-spec resources, seccomp...), most of a millisecond of every exec.
+func marshalConfig(cfg *configs.Config) ([]byte, error) { return json.Marshal(cfg) }
 
-type cgroupJSON struct {
-	configs.Cgroup
-	Resources json.RawMessage
-}
-
-func marshalConfig(cfg *configs.Config) ([]byte, error) {
-	cj := configJSON{Config: *cfg}
-	var err error
-	if cj.Seccomp, err = json.Marshal(cfg.Seccomp); err != nil {
-		return nil, err
-	}
-	if cfg.Cgroups != nil {
-		cj.Cgroups = &cgroupJSON{Cgroup: *cfg.Cgroups}
-		if cj.Cgroups.Resources, err = json.Marshal(cfg.Cgroups.Resources); err != nil {
-			return nil, err
-		}
-	}
-	return json.Marshal(&cj)
-}
-
-func unmarshalConfig(data []byte) (*configs.Config, error) {
-	var cj configJSON
-	if err := json.Unmarshal(data, &cj); err != nil {
-		return nil, err
-	}
-	cfg := cj.Config
-	var err error
-	if len(cj.Seccomp) > 0 {
-		if cfg.Seccomp, err = specconv.DecodeSeccomp(cj.Seccomp); err != nil {
-			return nil, fmt.Errorf("Seccomp: %w", err)
-		}
-	}
-	if cj.Cgroups != nil {
-		cg := cj.Cgroups.Cgroup
-		if len(cj.Cgroups.Resources) > 0 {
-			if cg.Resources, err = specconv.DecodeResources(cj.Cgroups.Resources); err != nil {
-				return nil, fmt.Errorf("Cgroups.Resources: %w", err)
-			}
-		}
-		cfg.Cgroups = &cg
-	}
-	return &cfg, nil
-}
+func unmarshalConfig(data []byte) (*configs.Config, error) { return specconv.DecodeConfig(data) }
 
 // LoadConfig decodes the configuration kept in the state (once).
 func (st *State) LoadConfig() (*configs.Config, error) {
