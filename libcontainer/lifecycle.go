@@ -195,3 +195,38 @@ func (rt *Runtime) DeleteMissingOK(id string) error {
 	defer c.Close()
 	return c.Delete(true)
 }
+
+// Pause freezes a created or running container (its cgroup freezer) and
+// records it: the status reads "paused" until Resume.
+func (c *Container) Pause() error {
+	switch s := c.Status(); s {
+	case state.Created, state.Running:
+	default:
+		return fmt.Errorf("container not running or created: %s", s)
+	}
+	cg, err := loadCgroupManager(c.st.CgroupPaths)
+	if err != nil {
+		return err
+	}
+	if err := cg.Freeze(); err != nil {
+		return fmt.Errorf("pause: %w", err)
+	}
+	c.st.Paused = true
+	return c.h.Save(c.st)
+}
+
+// Resume thaws a paused container.
+func (c *Container) Resume() error {
+	if s := c.Status(); s != state.Paused {
+		return fmt.Errorf("container not paused")
+	}
+	cg, err := loadCgroupManager(c.st.CgroupPaths)
+	if err != nil {
+		return err
+	}
+	if err := cg.Thaw(); err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	c.st.Paused = false
+	return c.h.Save(c.st)
+}
