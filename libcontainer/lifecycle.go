@@ -230,3 +230,20 @@ func (c *Container) Resume() error {
 	c.st.Paused = false
 	return c.h.Save(c.st)
 }
+
+// Processes lists the host pids of every process in the container's
+// cgroups (sub-cgroups included); none for a container whose cgroups are
+// gone.
+func (c *Container) Processes() ([]int, error) {
+	if len(c.st.CgroupPaths) == 0 {
+		return nil, nil
+	}
+	cg, err := loadCgroupManager(c.st.CgroupPaths)
+	if err != nil {
+		return nil, err
+	}
+	if !cg.Exists() {
+		return nil, nil
+	}
+	return cg.Pids()
+}
