@@ -78,7 +78,7 @@ func newApp() *cli.Command {
 		},
 		Before: setupLogging,
 		Commands: []*cli.Command{
-			createCommand(), deleteCommand(), execCommand(), featuresCommand(), initCommand(),
+			createCommand(), deleteCommand(), eventsCommand(), execCommand(), featuresCommand(), initCommand(),
 			killCommand(), listCommand(), pauseCommand(), psCommand(), resumeCommand(), runCommand(), specCommand(), startCommand(), stateCommand(),
 		},
 	}
