@@ -164,3 +164,18 @@ func TestCgroupJoinedBeforePayload(t *testing.T) {
 	check("create+start", id, string(data))
 	e.mustHusk("delete", id)
 }
+
+// Kernel memory limits are ignored with runc's warning (deprecated since
+// kernel 5.4, absent from cgroup v2), not refused: the container runs and
+// its memory limit is applied.
+func TestCgroupKernelMemoryWarned(t *testing.T) {
+	e := newEnv(t)
+	limit, kmem := int64(64<<20), int64(32<<20)
+	b := e.bundle(sh("cat /proc/self/cgroup > /dev/null"), func(s *specs.Spec) {
+		s.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Kernel: &kmem, KernelTCP: &kmem}
+	})
+	r := e.runContainer(b)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "Kernel memory settings are ignored") {
+		t.Errorf("run with memory.kernel: %s, want exit 0 and runc's warning", r)
+	}
+}

@@ -380,12 +380,6 @@ func TestToConfigErrors(t *testing.T) {
 		{"personality flags", Options{}, func(s *specs.Spec, _ string) {
 			s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux, Flags: []specs.LinuxPersonalityFlag{"X"}}
 		}, "linux.personality.flags: not supported"},
-		{"kernel memory", Options{}, func(s *specs.Spec, _ string) {
-			s.Linux.Resources.Memory = &specs.LinuxMemory{Kernel: i64(1 << 20)}
-		}, "linux.resources.memory.kernel: not supported"},
-		{"kernel tcp memory", Options{}, func(s *specs.Spec, _ string) {
-			s.Linux.Resources.Memory = &specs.LinuxMemory{KernelTCP: i64(1 << 20)}
-		}, "linux.resources.memory.kernelTCP: not supported"},
 		{"windows", Options{}, func(s *specs.Spec, _ string) { s.Windows = &specs.Windows{} }, "windows: not supported"},
 		{"solaris", Options{}, func(s *specs.Spec, _ string) { s.Solaris = &specs.Solaris{} }, "solaris: not supported"},
 		{"vm", Options{}, func(s *specs.Spec, _ string) { s.VM = &specs.VM{} }, "vm: not supported"},

@@ -42,17 +42,9 @@ func unsupported(s *specs.Spec) error {
 		// runc ignores them with a warning; no flag is defined by the spec.
 		return notSupported("linux.personality.flags")
 	}
-	if r := l.Resources; r != nil && r.Memory != nil {
-		switch {
-		case r.Memory.Kernel != nil: //nolint:staticcheck // deprecated, rejected on purpose
-			// runc ignores kernel memory limits with a warning; husk
-			// refuses what it cannot apply (cgroup v2 has no such limit,
-			// v1 kernels >= 5.4 deprecate it).
-			return notSupported("linux.resources.memory.kernel")
-		case r.Memory.KernelTCP != nil: //nolint:staticcheck // deprecated, rejected on purpose
-			return notSupported("linux.resources.memory.kernelTCP")
-		}
-	}
+	// linux.resources.memory.kernel and kernelTCP are ignored with runc's
+	// warning by the cgroup managers (Set): kernels >= 5.4 deprecate them,
+	// cgroup v2 has no such limits.
 	return needsMountNamespace(s)
 }
 
