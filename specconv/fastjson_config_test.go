@@ -110,50 +110,6 @@ func TestDecodeConfigEquivalent(t *testing.T) {
 		t.Fatal("the maximal config is not decoded by the fast path")
 	}
 	// Mutations: every value replaced by values of other types.
-	var root any
-	dec := json.NewDecoder(strings.NewReader(string(base)))
-	dec.UseNumber()
-	if err := dec.Decode(&root); err != nil {
-		t.Fatal(err)
-	}
-	var leaves [][]any
-	var walk func(v any, path []any)
-	walk = func(v any, path []any) {
-		if len(path) > 0 {
-			leaves = append(leaves, append([]any(nil), path...))
-		}
-		switch v := v.(type) {
-		case map[string]any:
-			for k, e := range v {
-				walk(e, append(path, k))
-			}
-		case []any:
-			for i, e := range v {
-				walk(e, append(path, i))
-			}
-		}
-	}
-	walk(root, nil)
-	for _, path := range leaves {
-		for _, r := range []any{nil, map[string]any{}, []any{}, "1", true, json.Number("-1"), json.Number("1.5"), json.Number("4294967296")} {
-			var v any
-			_ = json.Unmarshal(base, &v)
-			cur := v
-			for _, step := range path[:len(path)-1] {
-				switch s := step.(type) {
-				case string:
-					cur = cur.(map[string]any)[s]
-				case int:
-					cur = cur.([]any)[s]
-				}
-			}
-			switch s := path[len(path)-1].(type) {
-			case string:
-				cur.(map[string]any)[s] = r
-			case int:
-				cur.([]any)[s] = r
-			}
-			check(mustMarshal(t, v))
-		}
-	}
+	eachMutation(t, base, []any{nil, map[string]any{}, []any{}, "1", true, json.Number("-1"), json.Number("1.5"),
+		json.Number("4294967296")}, check)
 }

@@ -437,7 +437,22 @@ func TestFastSpecFallbackErrors(t *testing.T) {
 // fastSpec must decode exactly what encoding/json decodes, and refuse
 // what it refuses.
 func TestFastSpecMutations(t *testing.T) {
-	base := mustMarshal(t, maximalSpec())
+	replacements := []any{nil, map[string]any{}, []any{}, "1", true, json.Number("1"), json.Number("-1"),
+		json.Number("1.5"), json.Number("1e2"), json.Number("65536"), json.Number("4294967296"),
+		json.Number("18446744073709551616"), json.Number("-9223372036854775809"), []any{nil}, []any{"x"},
+		map[string]any{"x": nil}}
+	n := eachMutation(t, mustMarshal(t, maximalSpec()), replacements, func(data []byte) {
+		var want *specs.Spec
+		checkFast(t, data, json.Unmarshal(data, &want) == nil)
+	})
+	t.Logf("%d mutations", n)
+}
+
+// eachMutation calls f with base (a JSON document) changed at one place:
+// every value, at every depth, replaced by each of replacements in turn.
+// It returns the number of calls.
+func eachMutation(t *testing.T, base []byte, replacements []any, f func([]byte)) int {
+	t.Helper()
 	load := func() any {
 		dec := json.NewDecoder(strings.NewReader(string(base)))
 		dec.UseNumber()
@@ -465,10 +480,6 @@ func TestFastSpecMutations(t *testing.T) {
 		}
 	}
 	walk(load(), nil)
-	replacements := []any{nil, map[string]any{}, []any{}, "1", true, json.Number("1"), json.Number("-1"),
-		json.Number("1.5"), json.Number("1e2"), json.Number("65536"), json.Number("4294967296"),
-		json.Number("18446744073709551616"), json.Number("-9223372036854775809"), []any{nil}, []any{"x"},
-		map[string]any{"x": nil}}
 	n := 0
 	for _, path := range paths {
 		for _, r := range replacements {
@@ -488,13 +499,11 @@ func TestFastSpecMutations(t *testing.T) {
 			case int:
 				v.([]any)[s] = r
 			}
-			data := mustMarshal(t, root)
-			var want *specs.Spec
-			checkFast(t, data, json.Unmarshal(data, &want) == nil)
+			f(mustMarshal(t, root))
 			n++
 		}
 	}
-	t.Logf("%d mutations", n)
+	return n
 }
 
 func slicesClone(s []any) []any { return append([]any(nil), s...) }

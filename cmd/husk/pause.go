@@ -1,9 +1,9 @@
 package main
 
 import (
-	"context"
-
 	"github.com/urfave/cli/v3"
+
+	"github.com/husk-runtime/husk/libcontainer"
 )
 
 func pauseCommand() *cli.Command {
@@ -17,16 +17,6 @@ paused. `,
 		Description: `The pause command suspends all processes in the instance of the container.
 
 Use husk list to identify instances of containers and their current status.`,
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := checkArgs(cmd, 1, true); err != nil {
-				return err
-			}
-			c, err := runtimeOf(cmd).Load(cmd.Args().First())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return c.Pause()
-		},
+		Action: onContainer((*libcontainer.Container).Pause),
 	}
 }

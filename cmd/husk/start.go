@@ -1,9 +1,9 @@
 package main
 
 import (
-	"context"
-
 	"github.com/urfave/cli/v3"
+
+	"github.com/husk-runtime/husk/libcontainer"
 )
 
 func startCommand() *cli.Command {
@@ -16,16 +16,6 @@ Where "<container-id>" is your name for the instance of the container that you
 are starting. The name you provide for the container instance must be unique on
 your host.`,
 		Description: `The start command executes the user defined process in a created container.`,
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := checkArgs(cmd, 1, true); err != nil {
-				return err
-			}
-			c, err := runtimeOf(cmd).Load(cmd.Args().First())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return c.Start()
-		},
+		Action:      onContainer((*libcontainer.Container).Start),
 	}
 }

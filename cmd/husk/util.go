@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -34,6 +35,22 @@ func checkArgs(cmd *cli.Command, n int, exact bool) error {
 		return fmt.Errorf("%q requires a minimum of %d argument(s)", cmd.Name, n)
 	}
 	return nil
+}
+
+// onContainer is the action of a command that takes exactly one container
+// id and calls fn on that container, locked.
+func onContainer(fn func(*libcontainer.Container) error) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 1, true); err != nil {
+			return err
+		}
+		c, err := runtimeOf(cmd).Load(cmd.Args().First())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return fn(c)
+	}
 }
 
 // loadBundle reads the bundle's config.json and converts it.

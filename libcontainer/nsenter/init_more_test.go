@@ -21,10 +21,9 @@ import (
 // More init tests: the exec fifo, malformed plans, idmapped and
 // attribute mounts, --no-pivot, process knobs, joins, the attack classes.
 
-// TestWaitStart: the init waits on the exec fifo until it is opened (husk
-// start); close-fds leaves the payload no fd but stdio.
-func TestWaitStart(t *testing.T) {
-	needRoot(t)
+// execFifo makes an exec fifo and its O_PATH handle for the init (fd 3).
+func execFifo(t *testing.T) (string, *os.File) {
+	t.Helper()
 	fifo := filepath.Join(t.TempDir(), "exec.fifo")
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -34,22 +33,35 @@ func TestWaitStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := os.NewFile(uintptr(fd), fifo)
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return fifo, f
+}
+
+// readFifo opens the fifo as `husk start` does and reads it to EOF.
+func readFifo(fifo string, got *[]byte) func(*initproc.Init) error {
+	return func(*initproc.Init) error {
+		r, err := os.OpenFile(fifo, os.O_RDONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		*got, err = io.ReadAll(r)
+		return err
+	}
+}
+
+// TestWaitStart: the init waits on the exec fifo until it is opened (husk
+// start); close-fds leaves the payload no fd but stdio.
+func TestWaitStart(t *testing.T) {
+	needRoot(t)
+	fifo, f := execFifo(t)
 	p := newPlan().op(initplan.OpCloseFds, initplan.I(3))
 	p.op(initplan.OpLookup, initplan.S("sh"), initplan.S("/bin"))
 	p.op(initplan.OpReady)
 	p.op(initplan.OpWaitStart, initplan.I(3))
 	p.op(initplan.OpExec, initplan.L([]string{"sh", "-c", "echo started; ls /proc/$$/fd"}), initplan.L(nil))
 	var got []byte
-	out := mustRun(t, job{plan: p.bytes(t), extra: []*os.File{f}, afterReady: func(in *initproc.Init) error {
-		r, err := os.OpenFile(fifo, os.O_RDONLY, 0)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		got, err = io.ReadAll(r)
-		return err
-	}})
+	out := mustRun(t, job{plan: p.bytes(t), extra: []*os.File{f}, afterReady: readFifo(fifo, &got)})
 	// Success is EOF without a word: the write end closes at the execve.
 	if string(got) != "" {
 		t.Errorf("fifo gave %q, want EOF at the payload's execve", got)
@@ -63,16 +75,7 @@ func TestWaitStart(t *testing.T) {
 // startContainer hook here) is written to the fifo for `husk start`.
 func TestWaitStartError(t *testing.T) {
 	needRoot(t)
-	fifo := filepath.Join(t.TempDir(), "exec.fifo")
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fd, err := unix.Open(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := os.NewFile(uintptr(fd), fifo)
-	defer f.Close()
+	fifo, f := execFifo(t)
 	p := newPlan().op(initplan.OpCloseFds, initplan.I(3))
 	p.op(initplan.OpReady)
 	p.op(initplan.OpWaitStart, initplan.I(3))
@@ -80,15 +83,7 @@ func TestWaitStartError(t *testing.T) {
 		initplan.L(nil), initplan.L(nil), initplan.I(0))
 	p.sh("echo must not run")
 	var got []byte
-	res := run(t, job{plan: p.bytes(t), extra: []*os.File{f}, afterReady: func(in *initproc.Init) error {
-		r, err := os.OpenFile(fifo, os.O_RDONLY, 0)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		got, err = io.ReadAll(r)
-		return err
-	}})
+	res := run(t, job{plan: p.bytes(t), extra: []*os.File{f}, afterReady: readFifo(fifo, &got)})
 	if !strings.HasPrefix(string(got), "error running startContainer hook #0: exit status 1") {
 		t.Errorf("fifo gave %q, want the hook's failure", got)
 	}
