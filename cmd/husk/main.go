@@ -79,7 +79,7 @@ func newApp() *cli.Command {
 		Before: setupLogging,
 		Commands: []*cli.Command{
 			createCommand(), deleteCommand(), eventsCommand(), execCommand(), featuresCommand(), initCommand(),
-			killCommand(), listCommand(), pauseCommand(), psCommand(), resumeCommand(), runCommand(), specCommand(), startCommand(), stateCommand(),
+			killCommand(), listCommand(), pauseCommand(), psCommand(), resumeCommand(), runCommand(), specCommand(), startCommand(), stateCommand(), updateCommand(),
 		},
 	}
 }
