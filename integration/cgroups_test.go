@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/husk-runtime/husk/libcontainer/cgroups/common"
 )
 
 func readTrim(t *testing.T, path string) string {
@@ -37,7 +39,8 @@ func procCgroups(t *testing.T, pid int) map[string]string {
 }
 
 // memory limit, pids limit, cpu shares and quota in the container's cgroup
-// files on the host; the cgroup is removed on delete.
+// files on the host (v1 files, or cgroup v2's on a pure v2 host); the
+// cgroup is removed on delete.
 func TestCgroupLimits(t *testing.T) {
 	e := newEnv(t)
 	cg := "/husk-it-" + randHex(5)
@@ -51,31 +54,47 @@ func TestCgroupLimits(t *testing.T) {
 		r.CPU = &specs.LinuxCPU{Shares: &shares, Quota: &quota, Period: &period}
 	})
 	id, _ := e.startDetached(b)
+	defer e.destroy(id)
 	pid := e.state(id).Pid
-	checks := []struct{ ctrl, file, want string }{
-		{"memory", "memory.limit_in_bytes", fmt.Sprint(limit)},
-		{"pids", "pids.max", fmt.Sprint(pids)},
-		{"cpu", "cpu.shares", fmt.Sprint(shares)},
-		{"cpu", "cpu.cfs_quota_us", fmt.Sprint(quota)},
-		{"cpu", "cpu.cfs_period_us", fmt.Sprint(period)},
-	}
 	own := procCgroups(t, pid)
 	var dirs []string
-	for _, c := range checks {
-		h, ok := v1Hierarchy(c.ctrl)
-		if !ok {
-			t.Skipf("no cgroup v1 %s hierarchy on this host", c.ctrl)
+	check := func(dir, file, want string) {
+		t.Helper()
+		if got := readTrim(t, filepath.Join(dir, file)); got != want {
+			t.Errorf("%s = %q, want %q", filepath.Join(dir, file), got, want)
 		}
-		if own[h.Ctrls] != cg {
-			t.Errorf("container init is in %s cgroup %q, want %q", h.Ctrls, own[h.Ctrls], cg)
-		}
-		dir := filepath.Join(h.Mount, cg)
+	}
+	if v2, ok := pureV2(); ok {
+		dir := filepath.Join(v2.Mount, cg)
 		dirs = append(dirs, dir)
-		if got := readTrim(t, filepath.Join(dir, c.file)); got != c.want {
-			t.Errorf("%s = %q, want %q", filepath.Join(dir, c.file), got, c.want)
+		if own[""] != cg {
+			t.Errorf("container init is in cgroup %q, want %q", own[""], cg)
 		}
-		if procs := readTrim(t, filepath.Join(dir, "cgroup.procs")); procs != fmt.Sprint(pid) {
-			t.Errorf("%s/cgroup.procs = %q, want the init %d", dir, procs, pid)
+		check(dir, "memory.max", fmt.Sprint(limit))
+		check(dir, "pids.max", fmt.Sprint(pids))
+		check(dir, "cpu.weight", fmt.Sprint(common.SharesToWeight(shares)))
+		check(dir, "cpu.max", fmt.Sprintf("%d %d", quota, period))
+		check(dir, "cgroup.procs", fmt.Sprint(pid))
+	} else {
+		for _, c := range []struct{ ctrl, file, want string }{
+			{"memory", "memory.limit_in_bytes", fmt.Sprint(limit)},
+			{"pids", "pids.max", fmt.Sprint(pids)},
+			{"cpu", "cpu.shares", fmt.Sprint(shares)},
+			{"cpu", "cpu.cfs_quota_us", fmt.Sprint(quota)},
+			{"cpu", "cpu.cfs_period_us", fmt.Sprint(period)},
+		} {
+			h, ok := v1Hierarchy(c.ctrl)
+			if !ok {
+				t.Errorf("no cgroup v1 %s hierarchy and not a pure cgroup v2 host", c.ctrl)
+				continue
+			}
+			if own[h.Ctrls] != cg {
+				t.Errorf("container init is in %s cgroup %q, want %q", h.Ctrls, own[h.Ctrls], cg)
+			}
+			dir := filepath.Join(h.Mount, cg)
+			dirs = append(dirs, dir)
+			check(dir, c.file, c.want)
+			check(dir, "cgroup.procs", fmt.Sprint(pid))
 		}
 	}
 	e.destroy(id)
@@ -90,7 +109,9 @@ func TestCgroupLimits(t *testing.T) {
 // (busybox sh gives up at the first failed fork).
 func TestCgroupPidsLimitEnforced(t *testing.T) {
 	if _, ok := v1Hierarchy("pids"); !ok {
-		t.Skip("no cgroup v1 pids hierarchy on this host")
+		if _, ok := pureV2(); !ok {
+			t.Skip("no pids controller: neither a cgroup v1 pids hierarchy nor a pure cgroup v2 host")
+		}
 	}
 	e := newEnv(t)
 	n := int64(4)

@@ -253,6 +253,22 @@ func cgroupHierarchies() []cgroupHierarchy {
 	return hs
 }
 
+// pureV2 returns the cgroup2 hierarchy of a pure cgroup v2 host (no v1
+// hierarchy with controllers).
+func pureV2() (cgroupHierarchy, bool) {
+	var v2 cgroupHierarchy
+	found := false
+	for _, h := range cgroupHierarchies() {
+		switch {
+		case h.Ctrls == "":
+			v2, found = h, true
+		case !strings.HasPrefix(h.Ctrls, "name="):
+			return cgroupHierarchy{}, false
+		}
+	}
+	return v2, found
+}
+
 // v1Hierarchy returns the mounted v1 hierarchy holding controller ctrl.
 func v1Hierarchy(ctrl string) (cgroupHierarchy, bool) {
 	for _, h := range cgroupHierarchies() {

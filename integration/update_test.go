@@ -1,18 +1,33 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/husk-runtime/husk/libcontainer/cgroups/common"
 )
 
-// cgroupFile reads a v1 cgroup file of container id (runc's default path
-// under the caller's cgroup).
+// cgroupFile reads a cgroup file of container id (runc's default path
+// under the caller's cgroup): the v1 file of controller ctrl, or on a pure
+// cgroup v2 host the v2 file v1ToV2 names for it.
 func cgroupFile(t *testing.T, ctrl, id, file string) string {
 	t.Helper()
+	if v2, ok := pureV2(); ok {
+		f, ok := v1ToV2[file]
+		if !ok {
+			t.Fatalf("no cgroup v2 file for %s", file)
+		}
+		data, err := os.ReadFile(filepath.Join(v2.Mount, v2.Self, id, f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.conv(strings.TrimSpace(string(data)))
+	}
 	for _, h := range cgroupHierarchies() {
 		for _, c := range strings.Split(h.Ctrls, ",") {
 			if c == ctrl {
@@ -28,6 +43,22 @@ func cgroupFile(t *testing.T, ctrl, id, file string) string {
 	return ""
 }
 
+// v1ToV2 maps a v1 file to its cgroup v2 counterpart and the v2 value
+// back to the v1 form.
+var v1ToV2 = map[string]struct {
+	name string
+	conv func(string) string
+}{
+	"memory.limit_in_bytes": {"memory.max", same},
+	"pids.max":              {"pids.max", same},
+	"cpuset.cpus":           {"cpuset.cpus", same},
+	"cpu.cfs_quota_us":      {"cpu.max", func(v string) string { return strings.Fields(v)[0] }},
+	"cpu.cfs_period_us":     {"cpu.max", func(v string) string { return strings.Fields(v)[1] }},
+	"cpu.shares":            {"cpu.weight", same}, // the caller converts the expected value
+}
+
+func same(v string) string { return v }
+
 // update changes the live limits (flags after the id, -r FILE, -r -),
 // keeps what it is not given, works on a paused container, and the
 // container sees the change: a lowered pids limit makes fork fail, a
@@ -40,8 +71,12 @@ func TestUpdate(t *testing.T) {
 	}))
 	e.mustHusk("update", id, "--memory", "64M", "--pids-limit", "30", "--cpu-share", "256",
 		"--cpu-quota", "20000", "--cpu-period", "100000", "--cpuset-cpus", "0")
+	shares := "256"
+	if _, ok := pureV2(); ok {
+		shares = fmt.Sprint(common.SharesToWeight(256))
+	}
 	for _, c := range []struct{ ctrl, file, want string }{
-		{"memory", "memory.limit_in_bytes", "67108864"}, {"pids", "pids.max", "30"}, {"cpu", "cpu.shares", "256"},
+		{"memory", "memory.limit_in_bytes", "67108864"}, {"pids", "pids.max", "30"}, {"cpu", "cpu.shares", shares},
 		{"cpu", "cpu.cfs_quota_us", "20000"}, {"cpu", "cpu.cfs_period_us", "100000"}, {"cpuset", "cpuset.cpus", "0"},
 	} {
 		if got := cgroupFile(t, c.ctrl, id, c.file); got != c.want {

@@ -125,9 +125,6 @@ func checkUnsupported(r *specs.LinuxResources) error {
 			return common.Fieldf("cpu.realtimePeriod", "realtime scheduling budgets are not supported by cgroup v2")
 		}
 	}
-	if len(r.Devices) > 0 {
-		return common.Field("devices", fmt.Errorf("the cgroup v2 device filter (eBPF) is %w", common.ErrNotImplemented))
-	}
 	return nil
 }
 
@@ -165,6 +162,11 @@ func (m *Manager) Set(r *specs.LinuxResources) error {
 	}
 	if err := m.setUnified(r.Unified); err != nil {
 		return err
+	}
+	if r.Devices != nil {
+		if err := setDevices(m.dir, r); err != nil {
+			return common.Field("devices", err)
+		}
 	}
 	if m.res == nil {
 		m.res = r
