@@ -3,7 +3,8 @@
 #   make            build ./husk (static binary)
 #   make demo       install what is missing, build, run a busybox container
 #   make test       install what is missing, build, unit + integration tests (root),
-#                   then the OCI conformance suite (count printed, not a gate)
+#                   the cgroup v2 lane (QEMU guest), then the OCI conformance suite
+#                   (count printed, not a gate)
 #   make bench      husk vs runc and husk vs crun (../shared/bench/bench.sh)
 #   make lint       gofmt + go vet
 #   make deps       apt packages and Go modules (idempotent)
@@ -26,14 +27,14 @@ GOBUILD := CGO_ENABLED=1 $(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(
 # runc + crun (references for tests and bench), gcc/libc6-dev/pkg-config (cgo, static
 # link), jq, iproute2 (netns tests), time + util-linux + procps (bench, conformance).
 DEB_PKGS := busybox-static libseccomp-dev jq iproute2 runc crun time util-linux procps \
-	gcc libc6-dev pkg-config make git file binutils ca-certificates
+	gcc libc6-dev pkg-config make git file binutils ca-certificates qemu-system-x86 kmod cpio
 
 SHARED ?= ../shared
 DEMO_ID ?= husk-demo
 DEMO_BUNDLE ?= bundle
 INTEGRATION_FLAGS ?= -v -count=1 -timeout 20m
 
-.PHONY: husk all deps demo test unit integration conformance bench lint clean
+.PHONY: husk all deps demo test unit integration cgv2 conformance bench lint clean
 
 all: husk
 
@@ -67,7 +68,7 @@ demo: deps husk
 	-@$(abspath $(BINARY)) delete --force $(DEMO_ID) >/dev/null 2>&1
 	$(abspath $(BINARY)) run --bundle $(DEMO_BUNDLE) $(DEMO_ID)
 
-test: deps husk unit integration conformance
+test: deps husk unit integration cgv2 conformance
 
 unit:
 	@pkgs=$$($(GO) list ./... | grep -v '/integration$$'); \
@@ -76,6 +77,10 @@ unit:
 integration:
 	@[ "$$(id -u)" = 0 ] || { echo "make integration: must run as root" >&2; exit 1; }
 	HUSK_BINARY=$(abspath $(BINARY)) $(GO) test $(INTEGRATION_FLAGS) ./integration/
+
+# The cgroup v2 lane: cgroup tests in a pure cgroup v2 QEMU guest (this host is v1 hybrid).
+cgv2:
+	SHARED=$(SHARED) tests/cgv2.sh $(abspath $(BINARY))
 
 # The OCI conformance suite is a measurement, not a gate: its count is printed and
 # a failing count does not fail the target (the README lists what fails and why).
@@ -93,4 +98,5 @@ lint:
 
 clean:
 	rm -f $(BINARY) husk.test
+	rm -rf bin
 	rm -rf --one-file-system $(DEMO_BUNDLE) .bench tests/rootfs

@@ -66,13 +66,14 @@ func TestListenFds(t *testing.T) {
 // exec --cgroup: a sub-cgroup of the container, for all controllers or one
 // (v1 ctrl:path); ".." is refused.
 func TestExecCgroup(t *testing.T) {
+	pids, v1 := v1Hierarchy("pids")
+	_, v2 := pureV2()
+	if !v1 && !v2 {
+		t.Skip("neither a cgroup v1 pids hierarchy nor a pure cgroup v2 host")
+	}
 	e := newEnv(t)
 	id := e.running()
 	own := procCgroups(t, e.state(id).Pid)
-	pids, ok := v1Hierarchy("pids")
-	if !ok {
-		t.Skip("no cgroup v1 pids hierarchy on this host")
-	}
 	var subs []string
 	for _, h := range cgroupHierarchies() {
 		d := filepath.Join(h.Mount, own[h.Ctrls], "sub")
@@ -94,25 +95,31 @@ func TestExecCgroup(t *testing.T) {
 			os.Remove(d)
 		}
 	})
-	out := e.mustHusk("exec", "--cgroup", "pids:sub", id, "cat", "/proc/self/cgroup").Stdout
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		p := strings.SplitN(l, ":", 3)
-		if len(p) != 3 {
-			continue
-		}
-		wantSub := p[1] == pids.Ctrls
-		if strings.HasSuffix(p[2], "/sub") != wantSub {
-			t.Errorf("exec --cgroup pids:sub: %q", l)
+	if v1 {
+		out := e.mustHusk("exec", "--cgroup", "pids:sub", id, "cat", "/proc/self/cgroup").Stdout
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			p := strings.SplitN(l, ":", 3)
+			if len(p) != 3 {
+				continue
+			}
+			wantSub := p[1] == pids.Ctrls
+			if strings.HasSuffix(p[2], "/sub") != wantSub {
+				t.Errorf("exec --cgroup pids:sub: %q", l)
+			}
 		}
 	}
-	out = e.mustHusk("exec", "--cgroup", "sub", id, "cat", "/proc/self/cgroup").Stdout
+	out := e.mustHusk("exec", "--cgroup", "sub", id, "cat", "/proc/self/cgroup").Stdout
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		if !strings.HasSuffix(l, "/sub") {
 			t.Errorf("exec --cgroup sub: %q not in the sub-cgroup", l)
 		}
 	}
-	e.mustFail([]string{"sub"}, "exec", "--cgroup", "pids:../escape", id, "true")
-	e.mustFail([]string{"no-such-sub"}, "exec", "--cgroup", "pids:no-such-sub", id, "true")
+	prefix := "pids:"
+	if !v1 {
+		prefix = ""
+	}
+	e.mustFail([]string{"sub"}, "exec", "--cgroup", prefix+"../escape", id, "true")
+	e.mustFail([]string{"no-such-sub"}, "exec", "--cgroup", prefix+"no-such-sub", id, "true")
 	e.destroy(id)
 	for _, d := range subs {
 		if _, err := os.Stat(d); err == nil {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# cgv2.sh [HUSK] — the cgroup v2 lane: the cgroup library's tests and the
+# integration tests about cgroups, run as root in a throw-away QEMU guest
+# with pure cgroup v2 (../shared/cgv2-vm/run-in-vm.sh; this host is v1
+# hybrid). Test binaries are built here, on the host (never in the guest).
+#
+#   CGV2_RUN=REGEX    integration tests to run (default: the cgroup ones)
+#   SHARED=DIR        where shared/ is (default: ../shared beside the repository)
+#   CGV2_VM_INIT=systemd  the same with systemd as the guest's PID 1 (see run-in-vm.sh)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+shared=${SHARED:-$repo/../shared}
+vm=$shared/cgv2-vm/run-in-vm.sh
+husk=$(realpath "${1:-$repo/husk}")
+run=${CGV2_RUN:-'Cgroup|Pause|Update|Events|TestPs|TestLifecycle|TestExecCgroup|Devices|TestKillAll|TestDeleteForce|TestRunExitStatus'}
+
+if [ ! -x "$vm" ]; then
+	echo "cgv2: $vm not found (shared/ is expected beside the repository); skipped" >&2
+	exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "cgv2: must run as root" >&2; exit 2; }
+cd "$repo"
+mkdir -p bin
+go test -c -o bin/fs2.test ./libcontainer/cgroups/fs2
+go test -c -o bin/cgroups.test ./libcontainer/cgroups
+go test -c -o bin/integration.test ./integration
+
+echo "cgv2: pure cgroup v2 guest (${CGV2_VM_INIT:-shell} init): cgroup library tests, then integration tests matching '$run'"
+CGV2_VM_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$vm" "set -e
+cd '$repo/libcontainer/cgroups/fs2' && '$repo/bin/fs2.test'
+cd '$repo/libcontainer/cgroups' && '$repo/bin/cgroups.test'
+cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test.run '$run' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS|panic)|_test.go:' ; exit \${PIPESTATUS[0]}"
