@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -55,6 +56,9 @@ func cgroupMounts(cg cgroupManager) func(bool) []planner.CgroupMount {
 type cgroupJoin struct {
 	cg       cgroupManager
 	cgroupFD *os.File
+	// pending: the cgroup is made by the join itself (a systemd scope), so
+	// the init's rootfs (its cgroup mount) must wait for it.
+	pending bool
 }
 
 // prepare opens the cgroup2 directory for CLONE_INTO_CGROUP.
@@ -62,6 +66,10 @@ func prepareJoin(cg cgroupManager) (*cgroupJoin, error) {
 	j := &cgroupJoin{cg: cg}
 	if dir := cg.Paths()[""]; dir != "" {
 		f, err := os.OpenFile(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			j.pending = true // made when the init joins (a systemd scope)
+			return j, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
 		}

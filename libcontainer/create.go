@@ -125,7 +125,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	extra := append([]*os.File(nil), o.PreserveFds...)
 	popts := &planner.Options{
 		Mode: planner.ModeRun, ID: o.ID, Process: &proc, PreserveFds: len(o.PreserveFds), Hooks: cfg.Hooks,
-		CgroupMounts: cgroupMounts(cg), HostDevices: cfg.HasNamespace(configs.NEWUSER), LateCgroupJoin: true,
+		CgroupMounts: cgroupMounts(cg), HostDevices: cfg.HasNamespace(configs.NEWUSER), LateCgroupJoin: !join.pending,
 	}
 	if !o.Run {
 		fifo, err := makeFifo(h.FifoPath(), rootID(cfg.UIDMappings), rootID(cfg.GIDMappings))

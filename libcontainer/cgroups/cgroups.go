@@ -166,7 +166,11 @@ func NewWithLayout(l *Layout, cfg *configs.Cgroup) (Manager, error) {
 		return nil, errors.New("cgroups: no cgroup configuration")
 	}
 	if cfg.Systemd {
-		return nil, systemd.New(cfg.Path, cfg.Name)
+		m, err := systemd.New(l, cfg.Path, cfg.Name, cfg.Resources)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	// No typed nil in the interface on error: callers test for nil.
 	switch l.Mode {
@@ -205,6 +209,13 @@ func LoadWithLayout(l *Layout, paths map[string]string) (Manager, error) {
 		dir, ok := paths[""]
 		if !ok || len(paths) != 1 {
 			return nil, fmt.Errorf("cgroups: saved paths %v are not those of a cgroup v2 container", paths)
+		}
+		if systemd.IsScopeDir(dir) {
+			m, err := systemd.Load(l, dir)
+			if err != nil {
+				return nil, err
+			}
+			return m, nil
 		}
 		m, err := fs2.Load(l, dir)
 		if err != nil {

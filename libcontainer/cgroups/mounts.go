@@ -8,6 +8,7 @@ import (
 
 	"github.com/husk-runtime/husk/libcontainer/cgroups/fs"
 	"github.com/husk-runtime/husk/libcontainer/cgroups/fs2"
+	"github.com/husk-runtime/husk/libcontainer/cgroups/systemd"
 )
 
 // Mount is one step of setting up a "cgroup" mount of config.json inside
@@ -50,6 +51,9 @@ const freshFlags = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 // cgroup v2: without a cgroup namespace a bind of the container's cgroup
 // directory, with one a fresh cgroup2 mount.
 func ContainerMounts(m Manager, cgroupns bool) []Mount {
+	if sm, ok := m.(*systemd.Manager); ok {
+		m = sm.Manager // the scope's cgroup2 directory
+	}
 	switch mm := m.(type) {
 	case *fs2.Manager:
 		if cgroupns {
