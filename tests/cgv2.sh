@@ -6,7 +6,8 @@
 #
 #   CGV2_RUN=REGEX    integration tests to run (default: the cgroup ones)
 #   SHARED=DIR        where shared/ is (default: ../shared beside the repository)
-#   CGV2_VM_INIT=systemd  the same with systemd as the guest's PID 1 (see run-in-vm.sh)
+#   CGV2_SYSTEMD_RUN=REGEX  integration tests of the second lane, with systemd as the
+#                     guest's PID 1 (default: the systemd driver's; "" skips the lane)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,6 +16,7 @@ shared=${SHARED:-$repo/../shared}
 vm=$shared/cgv2-vm/run-in-vm.sh
 husk=$(realpath "${1:-$repo/husk}")
 run=${CGV2_RUN:-'Cgroup|Pause|Update|Events|TestPs|TestLifecycle|TestExecCgroup|Devices|TestKillAll|TestDeleteForce|TestRunExitStatus'}
+sdrun=${CGV2_SYSTEMD_RUN-'TestSystemd|TestLifecycle'}
 
 if [ ! -x "$vm" ]; then
 	echo "cgv2: $vm not found (shared/ is expected beside the repository); skipped" >&2
@@ -27,8 +29,13 @@ go test -c -o bin/fs2.test ./libcontainer/cgroups/fs2
 go test -c -o bin/cgroups.test ./libcontainer/cgroups
 go test -c -o bin/integration.test ./integration
 
-echo "cgv2: pure cgroup v2 guest (${CGV2_VM_INIT:-shell} init): cgroup library tests, then integration tests matching '$run'"
-CGV2_VM_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$vm" "set -e
+echo "cgv2: pure cgroup v2 guest: cgroup library tests, then integration tests matching '$run'"
+CGV2_VM_INIT=shell CGV2_VM_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$vm" "set -e
 cd '$repo/libcontainer/cgroups/fs2' && '$repo/bin/fs2.test'
 cd '$repo/libcontainer/cgroups' && '$repo/bin/cgroups.test'
 cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test.run '$run' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS|panic)|_test.go:' ; exit \${PIPESTATUS[0]}"
+
+if [ -n "$sdrun" ]; then
+	echo "cgv2: pure cgroup v2 guest with systemd as PID 1: integration tests matching '$sdrun'"
+	CGV2_VM_INIT=systemd CGV2_VM_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$vm" "cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test.run '$sdrun' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS|panic)|_test.go:' ; exit \${PIPESTATUS[0]}"
+fi
