@@ -38,6 +38,13 @@ func TestPauseResume(t *testing.T) {
 		t.Errorf("the paused container kept running: count %s -> %s", before, after)
 	}
 	e.mustFail([]string{"paused"}, "exec", id, "true")
+	// --ignore-paused: the process joins the frozen container and runs
+	// once it is resumed; a detached exec returns at once.
+	e.mustHusk("exec", "-d", "--ignore-paused", id, "sh", "-c", "echo ran > /hostdir/exec")
+	time.Sleep(200 * time.Millisecond)
+	if _, err := os.Stat(filepath.Join(hd, "exec")); err == nil {
+		t.Error("a process exec'd into a paused container ran before resume")
+	}
 	e.mustHusk("resume", id)
 	if s := e.state(id).Status; s != "running" {
 		t.Fatalf("status after resume: %q", s)
@@ -51,6 +58,7 @@ func TestPauseResume(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	e.mustFail([]string{"container not paused"}, "resume", id)
+	waitFile(t, filepath.Join(hd, "exec"), "ran")
 	// A paused container needs --force to be deleted.
 	e.mustHusk("pause", id)
 	e.mustFail([]string{"not stopped"}, "delete", id)

@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -43,6 +44,9 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 			return nil, fmt.Errorf("cannot exec in a paused container (use --ignore-paused to override)")
 		}
 	}
+	// Into a paused container the process joins the frozen cgroup last,
+	// after its set-up, and husk returns then: it runs once resumed.
+	frozen := c.Status() == state.Paused
 	cfg, err := c.st.LoadConfig()
 	if err != nil {
 		return nil, err
@@ -63,6 +67,7 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	}
 	popts := &planner.Options{
 		Mode: planner.ModeExec, ID: c.st.ID, Process: o.Process, PreserveFds: len(o.PreserveFds), NsPaths: ns,
+		LateCgroupJoin: frozen,
 	}
 	if !cfg.HasNamespace(configs.NEWNS) {
 		popts.ExecRoot = "/proc/" + strconv.Itoa(c.st.InitPid) + "/root"
@@ -84,7 +89,7 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	}
 	defer join.close()
 	cgroupFD := join.fd()
-	if o.Cgroup != "" {
+	if o.Cgroup != "" || frozen {
 		cgroupFD = -1
 	}
 	in, err := initproc.Start(&initproc.Spawn{Exe: c.rt.exe(), ExtraFiles: o.PreserveFds, CgroupFD: cgroupFD})
@@ -97,24 +102,31 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 			tty.close()
 		}
 	}()
-	// The child joins before it gets its plan; a forked payload inherits.
-	if o.Cgroup != "" {
-		err = cg.Join(in.Child, o.Cgroup)
-	} else {
-		err = join.join(in.Child)
+	joinTo := func(pid int) error {
+		if o.Cgroup != "" {
+			return cg.Join(pid, o.Cgroup)
+		}
+		return join.join(pid)
 	}
-	if err != nil {
+	hd := &execHandler{tty: tty, cfg: cfg, st: c.st, pid: in.Child}
+	if frozen {
+		hd.join = joinTo
+	} else if err := joinTo(in.Child); err != nil { // a forked payload inherits
 		return nil, err
 	}
 	if err := in.SendPlan(plan); err != nil {
 		return nil, err
 	}
-	hd := &execHandler{tty: tty, cfg: cfg, st: c.st}
-	if err := in.Sync(hd); err != nil {
+	err = in.Sync(hd)
+	switch {
+	case errors.Is(err, initproc.ErrDetach):
+		// Frozen until the container is resumed: nothing more to wait for.
+	case err != nil:
 		return nil, wrapInitErr(err)
-	}
-	if err := in.WaitExec(hd); err != nil {
-		return nil, wrapInitErr(err)
+	default:
+		if err := in.WaitExec(hd); err != nil {
+			return nil, wrapInitErr(err)
+		}
 	}
 	in.Close()
 	logrus.Debugf("exec in container %s: pid %d", c.st.ID, in.Pid)
@@ -132,13 +144,26 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 }
 
 type execHandler struct {
-	tty *ttyProxy
-	cfg *configs.Config
-	st  *state.State
+	tty  *ttyProxy
+	cfg  *configs.Config
+	st   *state.State
+	pid  int             // the payload (the forked child once it forked)
+	join func(int) error // the late join into a frozen cgroup, or nil
 }
 
-func (h *execHandler) Pid(pid int) error             { return nil }
-func (h *execHandler) Cgroup() error                 { return nil }
+func (h *execHandler) Pid(pid int) error { h.pid = pid; return nil }
+
+// Cgroup joins the payload to the paused container's frozen cgroups: it
+// freezes there, so the sync ends (initproc.ErrDetach).
+func (h *execHandler) Cgroup() error {
+	if h.join == nil {
+		return nil
+	}
+	if err := h.join(h.pid); err != nil {
+		return err
+	}
+	return initproc.ErrDetach
+}
 func (h *execHandler) Usermap(int) error             { return fmt.Errorf("exec cannot create a user namespace") }
 func (h *execHandler) Hooks(int) ([]byte, error)     { return nil, nil }
 func (h *execHandler) Console(master *os.File) error { return h.tty.setMaster(master) }

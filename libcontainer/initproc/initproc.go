@@ -139,6 +139,11 @@ func (in *Init) SendPlan(plan []byte) error {
 	return nil
 }
 
+// ErrDetach, returned by Handler.Cgroup, ends Sync once the child is
+// acknowledged (the child joined a frozen cgroup and cannot go on until
+// it is thawed); Sync returns it.
+var ErrDetach = errors.New("init detached in a frozen cgroup")
+
 // ChildError is an error reported by the init child itself.
 type ChildError struct{ Msg string }
 
@@ -192,7 +197,12 @@ func (in *Init) Sync(h Handler) error {
 				return err
 			}
 		case initplan.SyncCgroup:
-			if err := h.Cgroup(); err != nil {
+			if err := h.Cgroup(); errors.Is(err, ErrDetach) {
+				if err := in.ack(nil); err != nil {
+					return err
+				}
+				return ErrDetach
+			} else if err != nil {
 				return err
 			}
 		case initplan.SyncConsole, initplan.SyncSeccomp:

@@ -321,8 +321,16 @@ void op_cgroup_sync(const struct plan_op *op)
 
 void op_ready(const struct plan_op *op)
 {
-	if (sync_send(SYNC_READY, NULL, 0, -1) < 0)
-		die("send ready to the parent: %s", errtext(errno));
+	if (sync_send(SYNC_READY, NULL, 0, -1) == 0)
+		return;
+	if (errno == EPIPE) {
+		/* The parent left after OP_CGROUP_SYNC (exec into a paused
+		 * container): nobody to tell; errors go to stderr from now on. */
+		close(g.pipe);
+		g.pipe = -1;
+		return;
+	}
+	die("send ready to the parent: %s", errtext(errno));
 }
 
 /*

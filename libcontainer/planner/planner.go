@@ -108,6 +108,12 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 	}
 	if o.Mode == ModeExec {
 		planExecNamespaces(r, cfg, o)
+		if o.LateCgroupJoin {
+			oc := *o
+			oc.cgroupSync = true
+			o = &oc
+			r.CgroupSync = true
+		}
 		if o.ExecRoot != "" {
 			r.Plan.Add(initplan.OpChroot, initplan.S(o.ExecRoot))
 		}
