@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -199,4 +200,36 @@ func TestCgroupKernelMemoryWarned(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stderr, "Kernel memory settings are ignored") {
 		t.Errorf("run with memory.kernel: %s, want exit 0 and runc's warning", r)
 	}
+}
+
+// A cgroupsPath already holding processes is refused, frozen or not, at
+// once (no hang), naming it; the other container is untouched and the
+// refused one leaves nothing behind.
+func TestCgroupPathInUseRefused(t *testing.T) {
+	e := newEnv(t)
+	cg := "/husk-it-" + randHex(5)
+	e.cgroups = append(e.cgroups, cg)
+	with := func(s *specs.Spec) { s.Linux.CgroupsPath = cg }
+	id, _ := e.startDetached(e.bundle(with, args("sleep", "1000")))
+	b := e.bundle(with, args("true"))
+	for _, paused := range []bool{false, true} {
+		if paused {
+			e.mustHusk("pause", id)
+		}
+		id2 := e.id()
+		start := time.Now()
+		r := e.mustFail([]string{"husk-it-"}, "create", "--bundle", b.Dir, id2)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("refusing a cgroup in use (paused %v) took %v", paused, d)
+		}
+		if !strings.Contains(r.Stderr, "process") && !strings.Contains(r.Stderr, "frozen") {
+			t.Errorf("paused %v: error does not say why: %s", paused, r.Stderr)
+		}
+		e.mustFail([]string{"does not exist"}, "state", id2)
+	}
+	e.mustHusk("resume", id)
+	if s := e.state(id).Status; s != "running" {
+		t.Errorf("the first container after the refusals: %s", s)
+	}
+	e.destroy(id)
 }

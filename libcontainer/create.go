@@ -57,6 +57,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	}
 	c := &Created{Container: &Container{rt: rt, h: h, st: st}}
 	var cg cgroupManager
+	cgApplied := false
 	var in *initproc.Init
 	var hostMounts hostMountSnapshot
 	hd := &createHandler{c: c, cfg: cfg}
@@ -80,7 +81,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 				logrus.Warnf("cleanup: %v", err)
 			}
 		}
-		if cg != nil {
+		if cgApplied { // never one that Apply refused: it may be another's
 			if err := destroyCgroups(cg); err != nil {
 				logrus.Warnf("cleanup: %v", err)
 			}
@@ -105,8 +106,9 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	// Create and configure the cgroups before the init exists: it is
 	// born into them (see cgroupJoin).
 	if err := cg.Apply(-1); err != nil {
-		return nil, err
+		return nil, err // Apply removed what it created
 	}
+	cgApplied = true
 	if err := cg.Set(resourcesOf(cfg)); err != nil {
 		return nil, err
 	}

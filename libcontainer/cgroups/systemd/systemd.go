@@ -206,8 +206,12 @@ func (m *Manager) Join(pid int, sub string) error {
 }
 
 // Destroy stops the unit (which kills what is left) and removes what
-// remains of its cgroup.
+// remains of its cgroup. A unit this manager did not start (its start
+// failed: the name may be another container's) is left alone.
 func (m *Manager) Destroy() error {
+	if !m.started {
+		return nil
+	}
 	if m.unit != "" {
 		if c, err := dialBus(time.Now().Add(30 * time.Second)); err == nil {
 			if c.subscribe() == nil {
