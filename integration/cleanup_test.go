@@ -11,7 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // cleanup runs after every test that made an env: it checks that nothing is
@@ -327,4 +330,26 @@ func procFds(t interface{ Fatalf(string, ...any) }, pid int) []string {
 		out[i] = strconv.Itoa(v)
 	}
 	return out
+}
+
+// husk killed in the middle of create: `delete --force` removes what it
+// had made (state, cgroups); the init left behind dies on its own.
+func TestDeleteAfterKilledCreate(t *testing.T) {
+	e := newEnv(t)
+	hd := e.hostDir("hook")
+	b := e.bundle(func(s *specs.Spec) {
+		s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh",
+			Args: []string{"sh", "-c", "touch " + hd + "/in-hook; sleep 2"}, Env: []string{e.marker}}}}
+	}, args("sleep", "1000"))
+	id := e.id()
+	c := e.cmd("create", "--bundle", b.Dir, id)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, filepath.Join(hd, "in-hook"), "")
+	_ = c.Process.Kill()
+	_ = c.Wait()
+	e.mustHusk("delete", "--force", id)
+	e.mustFail([]string{"does not exist"}, "state", id)
+	time.Sleep(2500 * time.Millisecond) // the orphaned hook's sleep
 }

@@ -109,10 +109,15 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		return nil, err // Apply removed what it created
 	}
 	cgApplied = true
+	st.CgroupPaths = cg.Paths()
+	// A first record (no init yet, no configuration): if husk is killed
+	// from here on, `delete --force` finds the cgroups it made.
+	if err := h.SaveStub(st); err != nil {
+		return nil, err
+	}
 	if err := cg.Set(resourcesOf(cfg)); err != nil {
 		return nil, err
 	}
-	st.CgroupPaths = cg.Paths()
 	join, err := prepareJoin(cg)
 	if err != nil {
 		return nil, err

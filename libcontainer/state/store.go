@@ -217,6 +217,30 @@ func (h *Handle) Save(st *State) error {
 	if err != nil {
 		return err
 	}
+	return h.write(b)
+}
+
+// SaveStub writes the first record of a container being created: what
+// delete needs to remove it (its cgroups) should husk die before the full
+// state is written. A small type of the same JSON keeps it cheap (no
+// encoders for the whole State to build on the create path).
+func (h *Handle) SaveStub(st *State) error {
+	b, err := json.Marshal(struct {
+		ID          string            `json:"id"`
+		Created     time.Time         `json:"created"`
+		Bundle      string            `json:"bundle"`
+		Rootfs      string            `json:"rootfs"`
+		Owner       string            `json:"owner"`
+		CgroupPaths map[string]string `json:"cgroup_paths,omitempty"`
+		OCIVersion  string            `json:"oci_version"`
+	}{st.ID, st.Created, st.Bundle, st.Rootfs, st.Owner, st.CgroupPaths, st.OCIVersion})
+	if err != nil {
+		return err
+	}
+	return h.write(b)
+}
+
+func (h *Handle) write(b []byte) error {
 	tmp, err := os.CreateTemp(h.Dir, ".state-")
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)

@@ -84,3 +84,23 @@ func TestConfigKeptEncoded(t *testing.T) {
 		t.Fatal("LoadConfig without a configuration")
 	}
 }
+
+// The stub record reads back as a stopped container with its cgroups.
+func TestSaveStub(t *testing.T) {
+	s := &Store{Root: t.TempDir()}
+	h, err := s.Create("c3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Remove()
+	if err := h.SaveStub(&State{ID: "c3", Bundle: "/b", CgroupPaths: map[string]string{"pids": "/sys/fs/cgroup/pids/c3"}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ReadState(h.Dir)
+	if err != nil || st.ID != "c3" || st.Bundle != "/b" || st.CgroupPaths["pids"] != "/sys/fs/cgroup/pids/c3" || st.InitPid != 0 {
+		t.Fatalf("stub: %v %+v", err, st)
+	}
+	if st.CurrentStatus(h.Dir) != Stopped {
+		t.Errorf("stub status %v", st.CurrentStatus(h.Dir))
+	}
+}
