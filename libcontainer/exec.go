@@ -103,7 +103,8 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 		}
 	}()
 	joinTo := func(pid int) error {
-		if o.Cgroup != "" {
+		if o.Cgroup != "" || frozen {
+			// Not born in it (CLONE_INTO_CGROUP): joined by pid.
 			return cg.Join(pid, o.Cgroup)
 		}
 		return join.join(pid)
