@@ -79,12 +79,19 @@ func (p *program) resolve() ([]bpfInsn, error) {
 	return p.insns, nil
 }
 
+// bpf makes one bpf(2) call; a transient EAGAIN (which BPF_PROG_LOAD can
+// return) is retried a few times, as libbpf does.
 func bpf(cmd int, attr unsafe.Pointer, size uintptr) (int, error) {
-	r, _, errno := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(attr), size)
-	if errno != 0 {
-		return -1, errno
+	for try := 0; ; try++ {
+		r, _, errno := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(attr), size)
+		if errno == unix.EAGAIN && try < 5 {
+			continue
+		}
+		if errno != 0 {
+			return -1, errno
+		}
+		return int(r), nil
 	}
-	return int(r), nil
 }
 
 // loadDeviceProgram loads a BPF_PROG_TYPE_CGROUP_DEVICE program; on a
