@@ -13,7 +13,9 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 
+	"github.com/husk-runtime/husk/libcontainer/exeseal"
 	"github.com/husk-runtime/husk/libcontainer/state"
 )
 
@@ -21,17 +23,19 @@ import (
 type Runtime struct {
 	Root          string
 	SystemdCgroup bool
-	// Exe is the binary re-executed as the init ("" = /proc/self/exe).
-	Exe string
 }
 
 func (rt *Runtime) store() *state.Store { return &state.Store{Root: rt.Root} }
 
-func (rt *Runtime) exe() string {
-	if rt.Exe != "" {
-		return rt.Exe
+// sealedExe opens the read-only husk binary the init is executed from
+// (CVE-2019-5736). The caller closes it once the init is started.
+func (rt *Runtime) sealedExe() (*os.File, error) {
+	f, how, err := exeseal.Open(rt.Root)
+	if err != nil {
+		return nil, err
 	}
-	return "/proc/self/exe"
+	logrus.Debugf("husk exeseal: init runs from a sealed binary (%s)", how)
+	return f, nil
 }
 
 // Container is a loaded, locked container.

@@ -160,11 +160,16 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 			return nil, err
 		}
 	}
+	exe, err := rt.sealedExe()
+	if err != nil {
+		return nil, err
+	}
 	in, err = initproc.Start(&initproc.Spawn{
-		Exe: rt.exe(), Cloneflags: res.Cloneflags, UidMappings: res.UidMappings,
+		Exe: exe, Cloneflags: res.Cloneflags, UidMappings: res.UidMappings,
 		GidMappings: res.GidMappings, GidMappingsEnableSetgroups: res.Setgroups,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, ExtraFiles: extra, CgroupFD: join.fd(),
 	})
+	exe.Close()
 	if err != nil {
 		return nil, err
 	}

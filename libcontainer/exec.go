@@ -92,7 +92,12 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	if o.Cgroup != "" || frozen {
 		cgroupFD = -1
 	}
-	in, err := initproc.Start(&initproc.Spawn{Exe: c.rt.exe(), ExtraFiles: o.PreserveFds, CgroupFD: cgroupFD})
+	exe, err := c.rt.sealedExe()
+	if err != nil {
+		return nil, err
+	}
+	in, err := initproc.Start(&initproc.Spawn{Exe: exe, ExtraFiles: o.PreserveFds, CgroupFD: cgroupFD})
+	exe.Close()
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,8 @@ type Handler interface {
 
 // Spawn describes the child to start.
 type Spawn struct {
-	// Exe is the binary to re-execute (the sealed husk binary).
-	Exe string
+	// Exe is the sealed husk binary to re-execute (see package exeseal).
+	Exe *os.File
 	// Cloneflags are the namespaces created at clone time.
 	Cloneflags uintptr
 	// UidMappings/GidMappings are written by Go's fork when Cloneflags has
@@ -118,8 +118,19 @@ func Start(s *Spawn) (*Init, error) {
 		attr.UseCgroupFD = true
 		attr.CgroupFD = s.CgroupFD
 	}
+	// Exec the sealed binary by fd. The fd is moved above every slot the
+	// fork's dup2 fills (the child's n fds, then at most n temporary
+	// copies) and stays close-on-exec: the kernel resolves the path before
+	// closing it, and the init never holds it. Not higher: growing the fd
+	// table of a threaded process waits for an RCU grace period (~10 ms).
+	exeFd, err := unix.FcntlInt(s.Exe.Fd(), unix.F_DUPFD_CLOEXEC, 2*len(files)+1)
+	if err != nil {
+		parent.Close()
+		return nil, fmt.Errorf("init binary: %w", err)
+	}
+	defer unix.Close(exeFd)
 	// syscall.ForkExec rather than os/exec: no one-time pidfd probe fork.
-	pid, err := syscall.ForkExec(s.Exe, []string{"husk", "init"}, &syscall.ProcAttr{
+	pid, err := syscall.ForkExec("/proc/self/fd/"+strconv.Itoa(exeFd), []string{"husk", "init"}, &syscall.ProcAttr{
 		Env:   []string{EnvInitPipe + "=" + strconv.Itoa(PipeFd(len(s.ExtraFiles)))},
 		Files: files,
 		Sys:   attr,

@@ -221,10 +221,11 @@ const nsFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.
 // requests and waits for the payload to exit.
 func run(t testing.TB, j job) result {
 	t.Helper()
-	exe, err := os.Executable()
+	exe, err := os.Open("/proc/self/exe")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer exe.Close()
 	if j.h == nil {
 		j.h = &handler{}
 	}
