@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
@@ -316,7 +317,7 @@ func (hd *createHandler) Console(master *os.File) error { return hd.c.tty.setMas
 
 func (hd *createHandler) Seccomp(fd *os.File) error {
 	defer fd.Close()
-	return sendSeccompListener(hd.cfg, hd.c.st, fd)
+	return sendSeccompListener(hd.cfg, hd.c.st, specs.StateCreating, hd.c.init.Pid, hd.c.init.Pid, fd)
 }
 
 func (hd *createHandler) Log(level, msg string) { logChild(level, msg) }

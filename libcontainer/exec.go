@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
 	"github.com/husk-runtime/husk/libcontainer/configs"
@@ -175,6 +176,6 @@ func (h *execHandler) Hooks(int) ([]byte, error)     { return nil, nil }
 func (h *execHandler) Console(master *os.File) error { return h.tty.setMaster(master) }
 func (h *execHandler) Seccomp(fd *os.File) error {
 	defer fd.Close()
-	return sendSeccompListener(h.cfg, h.st, fd)
+	return sendSeccompListener(h.cfg, h.st, specs.StateRunning, h.pid, h.st.InitPid, fd)
 }
 func (h *execHandler) Log(level, msg string) { logChild(level, msg) }

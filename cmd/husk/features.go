@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/husk-runtime/husk/libcontainer/capabilities"
+	"github.com/husk-runtime/husk/libcontainer/seccomp"
 	"github.com/husk-runtime/husk/specconv"
 )
 
@@ -36,16 +37,18 @@ func featuresCommand() *cli.Command {
 // from the code that handles it.
 func currentFeatures() *features.Features {
 	t, f := true, false
+	sc := seccomp.Known()
 	return &features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
 		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
 		MountOptions:  specconv.KnownMountOptions(),
 		Linux: &features.Linux{
-			Namespaces:      specconv.KnownNamespaces(),
-			Capabilities:    capabilities.Known(),
-			Cgroup:          &features.Cgroup{V1: &t, V2: &f, Systemd: &f, SystemdUser: &f, Rdma: &f},
-			Seccomp:         &features.Seccomp{Enabled: &f},
+			Namespaces:   specconv.KnownNamespaces(),
+			Capabilities: capabilities.Known(),
+			Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &f, Rdma: &f},
+			Seccomp: &features.Seccomp{Enabled: &t, Actions: sc.Actions, Operators: sc.Operators, Archs: sc.Archs,
+				KnownFlags: sc.KnownFlags, SupportedFlags: sc.SupportedFlags},
 			Apparmor:        &features.Apparmor{Enabled: &f},
 			Selinux:         &features.Selinux{Enabled: &f},
 			IntelRdt:        &features.IntelRdt{Enabled: &f},

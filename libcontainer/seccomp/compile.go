@@ -20,11 +20,13 @@ type Program struct {
 	Notify bool
 }
 
+const flagWaitKillableRecv = 1 << 5 // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19)
+
 // Filter flags of linux.seccomp.flags.
 var flagBits = map[specs.LinuxSeccompFlag]uint64{
 	specs.LinuxSeccompFlagLog:                           unix.SECCOMP_FILTER_FLAG_LOG,
 	specs.LinuxSeccompFlagSpecAllow:                     unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-	specs.LinuxSeccompFlagWaitKillableRecv:              1 << 5, // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+	specs.LinuxSeccompFlagWaitKillableRecv:              flagWaitKillableRecv,
 	specs.LinuxSeccompFlag("SECCOMP_FILTER_FLAG_TSYNC"): unix.SECCOMP_FILTER_FLAG_TSYNC,
 }
 
@@ -59,6 +61,9 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 		if !ok {
 			return nil, fmt.Errorf("linux.seccomp.flags: unknown flag %q", fl)
 		}
+		if !flagSupported(bit) {
+			return nil, fmt.Errorf("linux.seccomp.flags: %s is not supported by this kernel", fl)
+		}
 		p.Flags |= bit
 	}
 	if s.DefaultAction == specs.ActNotify {
@@ -72,6 +77,12 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 		}
 		if sc.Action == specs.ActNotify {
 			p.Notify = true
+		}
+		if act == def {
+			// libseccomp refuses a rule that repeats the default action;
+			// it changes nothing (runc skips it too).
+			logrus.Debugf("seccomp: %s: action is the default action, rule skipped", field)
+			continue
 		}
 		conds, split, err := conditions(sc.Args, field)
 		if err != nil {
@@ -89,11 +100,24 @@ func Compile(s *specs.LinuxSeccomp) (*Program, error) {
 			}
 		}
 	}
+	if p.Flags&flagWaitKillableRecv != 0 && !p.Notify {
+		return nil, errors.New("linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV requires an SCMP_ACT_NOTIFY rule")
+	}
 	if p.Notify && len(s.ListenerPath) == 0 {
 		return nil, errors.New("linux.seccomp: SCMP_ACT_NOTIFY requires linux.seccomp.listenerPath")
 	}
 	if p.BPF, err = export(f); err != nil {
 		return nil, err
+	}
+	if needsStub(s) {
+		stub, err := enosysStub(lastSyscalls(s))
+		if err != nil {
+			return nil, err
+		}
+		p.BPF = append(stub, p.BPF...)
+	}
+	if n := len(p.BPF) / 8; n > unix.BPF_MAXINSNS {
+		return nil, fmt.Errorf("linux.seccomp: the filter has %d instructions, the kernel takes at most %d", n, unix.BPF_MAXINSNS)
 	}
 	return p, nil
 }
@@ -219,4 +243,51 @@ func export(f *libseccomp.ScmpFilter) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(file)
+}
+
+// flagSupported probes a filter flag: with a NULL program the kernel
+// answers EFAULT for a flag it knows and EINVAL for one it does not.
+func flagSupported(flag uint64) bool {
+	if flag == flagWaitKillableRecv {
+		flag |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER // only valid with it
+	}
+	_, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flag), 0)
+	return errno == unix.EFAULT
+}
+
+// Features is what `husk features` reports under linux.seccomp.
+type Features struct {
+	Actions, Operators, Archs, KnownFlags, SupportedFlags []string
+}
+
+var allArchs = []string{"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+	"SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64",
+	"SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
+	"SCMP_ARCH_S390X", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64"}
+
+// Known lists the actions, operators, architectures (those this
+// libseccomp knows) and flags (those this kernel supports) Compile takes.
+func Known() Features {
+	var f Features
+	for _, a := range []specs.LinuxSeccompAction{specs.ActKill, specs.ActKillProcess, specs.ActKillThread, specs.ActTrap,
+		specs.ActErrno, specs.ActTrace, specs.ActAllow, specs.ActLog, specs.ActNotify} {
+		f.Actions = append(f.Actions, string(a))
+	}
+	for _, o := range []specs.LinuxSeccompOperator{specs.OpNotEqual, specs.OpLessThan, specs.OpLessEqual, specs.OpEqualTo,
+		specs.OpGreaterEqual, specs.OpGreaterThan, specs.OpMaskedEqual} {
+		f.Operators = append(f.Operators, string(o))
+	}
+	for _, a := range allArchs {
+		if _, err := libseccomp.GetArchFromString(archName(a)); err == nil {
+			f.Archs = append(f.Archs, a)
+		}
+	}
+	for _, fl := range []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_TSYNC", specs.LinuxSeccompFlagLog,
+		specs.LinuxSeccompFlagSpecAllow, specs.LinuxSeccompFlagWaitKillableRecv} {
+		f.KnownFlags = append(f.KnownFlags, string(fl))
+		if flagSupported(flagBits[fl]) {
+			f.SupportedFlags = append(f.SupportedFlags, string(fl))
+		}
+	}
+	return f
 }
