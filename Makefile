@@ -99,7 +99,7 @@ lint:
 # A short run of every fuzz target (go test -fuzz takes one package and one
 # target at a time). Crashers land in <pkg>/testdata/fuzz/<Target>/, which
 # plain `go test` then runs as regression tests.
-FUZZTIME ?= 4s
+FUZZTIME ?= 3s
 FUZZ_TARGETS := specconv:FuzzParseSpec specconv:FuzzFastSpec specconv:FuzzFastDecoders specconv:FuzzToConfig \
 	libcontainer/initplan:FuzzDecode libcontainer/nsenter:FuzzPlanDecode libcontainer/nsenter:FuzzSpecPlan \
 	libcontainer/initproc:FuzzSync libcontainer/state:FuzzReadState
