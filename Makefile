@@ -34,7 +34,7 @@ DEMO_ID ?= husk-demo
 DEMO_BUNDLE ?= bundle
 INTEGRATION_FLAGS ?= -v -count=1 -timeout 20m
 
-.PHONY: husk all deps demo test unit integration cgv2 conformance bench lint clean
+.PHONY: husk all deps demo test unit integration cgv2 conformance bench lint fuzz clean
 
 all: husk
 
@@ -95,6 +95,20 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
 	if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# A short run of every fuzz target (go test -fuzz takes one package and one
+# target at a time). Crashers land in <pkg>/testdata/fuzz/<Target>/, which
+# plain `go test` then runs as regression tests.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := specconv:FuzzParseSpec specconv:FuzzFastSpec specconv:FuzzFastDecoders specconv:FuzzToConfig \
+	libcontainer/initplan:FuzzDecode libcontainer/nsenter:FuzzPlanDecode libcontainer/nsenter:FuzzSpecPlan \
+	libcontainer/initproc:FuzzSync libcontainer/state:FuzzReadState
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test -run=^\$$ -fuzz=^$${t#*:}\$$ -fuzztime=$(FUZZTIME) ./$${t%%:*}"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) -parallel=2 ./$${t%%:*}; \
+	done
 
 clean:
 	rm -f $(BINARY) husk.test

@@ -11,7 +11,9 @@ import (
 
 // FuzzToConfig feeds arbitrary config.json bytes through ParseSpec and
 // ToConfig (and the process part through ParseProcess and ToProcess): any
-// input must give a config or an error, never a panic.
+// input must give a config or a non-empty error, never a panic, and the
+// config must survive the state.json round trip (json.Marshal, then
+// DecodeConfig as encoding/json).
 func FuzzToConfig(f *testing.F) {
 	seed := func(s *specs.Spec) {
 		data, err := json.Marshal(s)
@@ -61,19 +63,36 @@ func FuzzToConfig(f *testing.F) {
 			SystemdCgroup: flags&4 != 0,
 			Rootless:      flags&8 != 0,
 		}
-		if p, err := ParseProcess(data, "process.json"); err == nil {
-			_, _ = ToProcess(p, "")
+		if p, err := ParseProcess(data, "process.json"); err != nil {
+			if err.Error() == "" {
+				t.Fatal("ParseProcess: empty error")
+			}
+		} else if _, err := ToProcess(p, ""); err != nil && err.Error() == "" {
+			t.Fatal("ToProcess: empty error")
 		}
 		spec, err := ParseSpec(data)
 		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("ParseSpec: empty error")
+			}
 			return
 		}
 		c, err := ToConfig(spec, opts)
 		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("ToConfig: empty error")
+			}
 			return
 		}
 		if c.Process == nil || c.Cgroups == nil || c.Rootfs == "" {
 			t.Fatalf("incomplete config without error: %+v", c)
 		}
+		// The config is kept in state.json and read back by DecodeConfig
+		// (exec): it must encode, and decode as encoding/json decodes it.
+		raw, err := json.Marshal(c)
+		if err != nil {
+			t.Fatalf("the config does not encode: %v", err)
+		}
+		checkDecoder(t, raw, DecodeConfig)
 	})
 }

@@ -118,17 +118,3 @@ func TestDecodeRejects(t *testing.T) {
 		}
 	}
 }
-
-func FuzzDecode(f *testing.F) {
-	p := New()
-	p.Add(OpMount, S("proc"), S("/proc"), S("proc"), I(0), S(""), I(0), U64s([]uint64{1}), I(0), I(0), I(-1), I(0))
-	b, _ := p.Bytes()
-	f.Add(b)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ops, err := Decode(data)
-		if err != nil {
-			return
-		}
-		_ = String(ops)
-	})
-}

@@ -158,7 +158,12 @@ var ErrDetach = errors.New("init detached in a frozen cgroup")
 // ChildError is an error reported by the init child itself.
 type ChildError struct{ Msg string }
 
-func (e *ChildError) Error() string { return e.Msg }
+func (e *ChildError) Error() string {
+	if e.Msg == "" { // a SyncError without text: still say what failed
+		return "init process failed without an error message"
+	}
+	return e.Msg
+}
 
 // Sync answers the child's requests until it reports ready (SyncReady) or
 // fails. After a nil return the pipe stays open: WaitExec reads it to EOF.
@@ -170,6 +175,11 @@ func (in *Init) Sync(h Handler) error {
 				return in.deadChildError()
 			}
 			return err
+		}
+		if typ != initplan.SyncConsole && typ != initplan.SyncSeccomp {
+			// Only these carry an fd: any other is not ours to keep.
+			closeAll(files)
+			files = nil
 		}
 		var ack []byte
 		switch typ {
@@ -185,6 +195,9 @@ func (in *Init) Sync(h Handler) error {
 			pid, err := u32(payload)
 			if err != nil {
 				return err
+			}
+			if pid == 0 { // in.Pid 0 would signal husk's process group
+				return errors.New("init sent pid 0")
 			}
 			// Reap the middle process, which exits right after sending.
 			if err := waitPid(in.Child); err != nil {
@@ -340,11 +353,21 @@ func (in *Init) recv() (uint32, []byte, []*os.File, error) {
 	return typ, payload, files, nil
 }
 
+// maxPid is PID_MAX_LIMIT on 64-bit Linux: no pid is above it.
+const maxPid = 1 << 22
+
+// u32 decodes a pid sent by the init: 0 (SyncUsermap: the sender itself)
+// or a real pid. A value over 2^31 would reach kill(2) as a negative pid
+// (-1: every process) once it is in.Pid.
 func u32(b []byte) (int, error) {
 	if len(b) != 4 {
 		return 0, fmt.Errorf("init sent a %d-byte pid", len(b))
 	}
-	return int(binary.LittleEndian.Uint32(b)), nil
+	pid := int(binary.LittleEndian.Uint32(b))
+	if pid > maxPid {
+		return 0, fmt.Errorf("init sent pid %d", pid)
+	}
+	return pid, nil
 }
 
 func cut(b []byte) (string, string, bool) {

@@ -164,6 +164,9 @@ func FuzzPlanDecode(f *testing.F) {
 	b, _ = p.Bytes()
 	f.Add(b)
 	f.Add([]byte("HUSK\x01\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00"))
+	for _, b := range plannedSeeds(f) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cerr := validatePlan(data)
 		_, gerr := initplan.Decode(data)
