@@ -27,7 +27,7 @@ GOBUILD := CGO_ENABLED=1 $(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(
 # runc + crun (references for tests and bench), gcc/libc6-dev/pkg-config (cgo, static
 # link), jq, iproute2 (netns tests), time + util-linux + procps (bench, conformance).
 DEB_PKGS := busybox-static libseccomp-dev jq iproute2 runc crun time util-linux procps \
-	gcc libc6-dev pkg-config make git file binutils ca-certificates qemu-system-x86 kmod cpio systemd dbus
+	gcc libc6-dev pkg-config make git file binutils ca-certificates qemu-system-x86 kmod cpio systemd dbus apparmor
 
 SHARED ?= ../shared
 DEMO_ID ?= husk-demo

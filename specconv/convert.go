@@ -243,8 +243,31 @@ func convertLinuxMisc(l *specs.Linux, c *configs.Config) error {
 			return err
 		}
 		c.MountLabel = l.MountLabel
+		labelMounts(c)
 	}
 	return nil
+}
+
+// labelMounts gives the new filesystems the container mounts the SELinux
+// context of linux.mountLabel (go-selinux's FormatMountLabel), as runc
+// does: not bind mounts (they keep their files' labels), nor proc, sysfs,
+// mqueue and cgroup, which take no context= option.
+func labelMounts(c *configs.Config) {
+	for _, m := range c.Mounts {
+		switch m.Device {
+		case "bind", "proc", "sysfs", "mqueue", "cgroup", "cgroup2":
+			continue
+		}
+		if m.IsBind() {
+			continue
+		}
+		ctx := `context="` + c.MountLabel + `"`
+		if m.Data == "" {
+			m.Data = ctx
+		} else {
+			m.Data += "," + ctx
+		}
+	}
 }
 
 // convertHooks checks and copies the hooks (prestart included, though

@@ -534,3 +534,32 @@ func TestSysctl(t *testing.T) {
 		t.Errorf("duplicate sysctl: %v", err)
 	}
 }
+
+// On a host with SELinux, linux.mountLabel becomes the context= option of
+// the new filesystems (not of binds, proc, sysfs, mqueue, cgroup).
+func TestMountLabel(t *testing.T) {
+	se := seLinuxEnabled
+	defer func() { seLinuxEnabled = se }()
+	seLinuxEnabled = func() bool { return true }
+	b := newBundle(t)
+	s := baseSpec()
+	s.Linux.MountLabel = "system_u:object_r:container_file_t:s0"
+	s.Mounts = []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc"},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"mode=755"}},
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts"},
+		{Destination: "/mnt", Type: "bind", Source: b, Options: []string{"rbind"}},
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue"},
+	}
+	c, err := ToConfig(s, Options{Bundle: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := `context="system_u:object_r:container_file_t:s0"`
+	want := []string{"", "mode=755," + ctx, ctx, "", ""}
+	for i, m := range c.Mounts {
+		if m.Data != want[i] {
+			t.Errorf("mounts[%d] (%s): data %q, want %q", i, m.Destination, m.Data, want[i])
+		}
+	}
+}

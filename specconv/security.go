@@ -57,3 +57,8 @@ func checkSELinux(field, label string) error {
 	}
 	return nil
 }
+
+// CheckAppArmor and CheckSELinux validate a profile or label given outside
+// config.json (exec --apparmor, --process-label); field names the flag.
+func CheckAppArmor(field, profile string) error { return checkAppArmor(field, profile) }
+func CheckSELinux(field, label string) error    { return checkSELinux(field, label) }

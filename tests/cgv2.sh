@@ -15,7 +15,7 @@ repo=$(cd "$here/.." && pwd)
 shared=${SHARED:-$repo/../shared}
 vm=$shared/cgv2-vm/run-in-vm.sh
 husk=$(realpath "${1:-$repo/husk}")
-run=${CGV2_RUN:-'Cgroup|Pause|Update|Events|TestPs|TestLifecycle|TestExecCgroup|Devices|TestKillAll|TestDeleteForce|TestRunExitStatus'}
+run=${CGV2_RUN:-'AppArmor|Cgroup|Pause|Update|Events|TestPs|TestLifecycle|TestExecCgroup|Devices|TestKillAll|TestDeleteForce|TestRunExitStatus'}
 sdrun=${CGV2_SYSTEMD_RUN-'TestSystemd|TestLifecycle'}
 
 if [ ! -x "$vm" ]; then

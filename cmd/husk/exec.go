@@ -168,9 +168,15 @@ func execSpec(cmd *cli.Command, cfg *configs.Config) (*configs.Process, error) {
 			proc.NoNewPrivileges = true
 		}
 		if a := cmd.String("apparmor"); a != "" {
+			if err := specconv.CheckAppArmor("--apparmor", a); err != nil {
+				return nil, err
+			}
 			proc.ApparmorProfile = a
 		}
 		if l := cmd.String("process-label"); l != "" {
+			if err := specconv.CheckSELinux("--process-label", l); err != nil {
+				return nil, err
+			}
 			proc.SelinuxLabel = l
 		}
 	}

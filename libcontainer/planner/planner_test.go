@@ -246,3 +246,31 @@ func TestLateCgroupJoin(t *testing.T) {
 		}
 	}
 }
+
+// LSM labels are written through OpLabel before any seccomp filter and
+// the capability drop, and take effect at exec.
+func TestLSMLabels(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Process.ApparmorProfile = "husk-test"
+	cfg.Process.SelinuxLabel = "system_u:system_r:container_t:s0"
+	r, err := Build(cfg, &Options{Mode: ModeRun, ID: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := r.Plan.Bytes()
+	ops, err := initplan.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, op := range ops {
+		if op.Code == initplan.OpLabel {
+			labels = append(labels, op.Str(0)+"="+op.Str(1))
+		}
+	}
+	want := []string{"keycreate=system_u:system_r:container_t:s0", "apparmor/exec=exec husk-test", "exec=system_u:system_r:container_t:s0"}
+	if strings.Join(labels, "|") != strings.Join(want, "|") {
+		t.Fatalf("labels %q, want %q", labels, want)
+	}
+	assertOrder(t, opNames(t, r), "label", "keyring", "label", "label", "close-fds", "caps", "exec")
+}

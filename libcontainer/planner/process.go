@@ -24,8 +24,20 @@ func planProcess(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o
 			p.Add(initplan.OpOOMScoreAdj, initplan.I(int64(*proc.OOMScoreAdj)))
 		}
 	}
+	// LSM labels, through the verified procfs (OpLabel): the session
+	// keyring is created with the SELinux label, and both labels take
+	// effect at the payload's execve.
+	if proc.SelinuxLabel != "" && isInit && !cfg.NoNewKeyring {
+		p.Add(initplan.OpLabel, initplan.S("keycreate"), initplan.S(proc.SelinuxLabel))
+	}
 	if isInit && !cfg.NoNewKeyring {
 		p.Add(initplan.OpKeyring, initplan.S("_ses."+o.ID))
+	}
+	if proc.ApparmorProfile != "" {
+		p.Add(initplan.OpLabel, initplan.S("apparmor/exec"), initplan.S("exec "+proc.ApparmorProfile))
+	}
+	if proc.SelinuxLabel != "" {
+		p.Add(initplan.OpLabel, initplan.S("exec"), initplan.S(proc.SelinuxLabel))
 	}
 	for _, rl := range proc.Rlimits {
 		p.Add(initplan.OpRlimit, initplan.I(int64(rl.Type)), initplan.U(rl.Soft), initplan.U(rl.Hard))
