@@ -179,6 +179,15 @@ grep ' /t ' /proc/self/mountinfo`)))
 		!hasOpt(m.Options, "idmapped") || !hasOpt(m.Options, "nosuid") || !strings.Contains(m.SuperOptions, "size=1024k") {
 		t.Errorf("/t mount: %+v", m)
 	}
+	// Over an existing directory (0755 in the rootfs) it takes its mode,
+	// as a tmpfs does without an idmapping; a new one is 1777.
+	over := tm
+	over.Destination = "/mnt"
+	r = e.runContainer(e.bundle(withIdmapMount(tm, idmaps(0, 1000, 1)), withIdmapMount(over, idmaps(0, 1000, 1)),
+		sh(`stat -c '%n %a' /t /mnt`)))
+	if r.Code != 0 || r.Stdout != "/t 1777\n/mnt 755\n" {
+		t.Errorf("modes of idmapped tmpfs mounts: %s", r)
+	}
 	r = e.runContainer(e.bundle(withIdmapMount(tm, idmaps(0, 1000, 1)),
 		func(s *specs.Spec) { s.Process.User = specs.User{UID: 1000, GID: 1000} },
 		sh(`touch /t/by1000 && stat -c '%n %u:%g' /t/by1000`)))
@@ -227,5 +236,21 @@ func TestIdmapUnsupported(t *testing.T) {
 		if strings.Contains(r.Combined(), "panic") {
 			t.Errorf("%s", r)
 		}
+	}
+}
+
+// Many idmapped mounts, two distinct mappings: the payload gets none of
+// their fds (nor of the user namespaces).
+func TestIdmapFdsClosed(t *testing.T) {
+	e := newEnv(t)
+	src := idmapSource(e, "src")
+	var mut []func(*specs.Spec)
+	for i := range 10 {
+		m := specs.Mount{Destination: fmt.Sprintf("/m%d", i), Source: src, Type: "bind", Options: []string{"bind", "idmap"}}
+		mut = append(mut, withIdmapMount(m, idmaps(0, uint32(1000+i%2), 1)))
+	}
+	mut = append(mut, sh(`stat -c %u /m0/f0 /m1/f0 /m9/f0; ls /proc/self/fd | tr '\n' ' '`))
+	if out := e.output(mut...); out != "1000\n1001\n1001\n0 1 2 3 " {
+		t.Errorf("owners, then the fds of ls: %q", out)
 	}
 }

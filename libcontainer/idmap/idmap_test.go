@@ -154,3 +154,16 @@ func TestDetachedErrors(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkUsernsFd(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	for b.Loop() {
+		f, err := UsernsFd(oneTo1000, oneTo1000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}

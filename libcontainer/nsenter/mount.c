@@ -224,15 +224,38 @@ static int mount_fs(const struct mnt *m, int target, int created)
 	return h;
 }
 
+/* has_mode: the mount data set mode= (a tmpfs keeps it). */
+static int has_mode(const char *data)
+{
+	for (const char *p = data; *p;) {
+		if (strncmp(p, "mode=", 5) == 0)
+			return 1;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
 /*
  * attach_fs attaches a new filesystem the parent made detached (an idmapped
  * mount, its flags already set by fsmount) on target; the fd is the new
- * mount.
+ * mount. A tmpfs over an existing directory takes its mode unless the data
+ * gave one, as in tmpfs_data.
  */
-static int attach_fs(const struct mnt *m, int target)
+static int attach_fs(const struct mnt *m, int target, int created)
 {
+	int inherit = strcmp(m->fstype, "tmpfs") == 0 && !created && !has_mode(m->data);
+	struct stat sb;
+	char p[32];
+
+	if (inherit && fstat(target, &sb) < 0)
+		mount_die(m, "stat the mount point: ", errno);
 	if (move_mount(m->tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		mount_die(m, "attach the idmapped mount: ", errno);
+	if (inherit && chmod(fdpath(m->tree, p), sb.st_mode & 07777) < 0)
+		mount_die(m, "set the mode of the mount point: ", errno);
 	return m->tree;
 }
 
@@ -327,7 +350,7 @@ void op_mount(const struct plan_op *op)
 	if (m.flags & MS_BIND)
 		h = mount_bind(&m, target);
 	else if (m.tree >= 0)
-		h = attach_fs(&m, target);
+		h = attach_fs(&m, target, created);
 	else
 		h = mount_fs(&m, target, created);
 	if (m.nprop)
