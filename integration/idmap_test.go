@@ -254,3 +254,17 @@ func TestIdmapFdsClosed(t *testing.T) {
 		t.Errorf("owners, then the fds of ls: %q", out)
 	}
 }
+
+// A single file, idmapped, in a container whose init forks (a new time
+// namespace next to the user namespace): the mount made before the init
+// starts is attached by the forked child.
+func TestIdmapFileSlowPath(t *testing.T) {
+	e := newEnv(t)
+	src := idmapSource(e, "src")
+	m := specs.Mount{Destination: "/etc/hosts", Source: filepath.Join(src, "f1000"), Type: "bind", Options: []string{"bind", "idmap"}}
+	out := e.output(withUserns, withNamespace(specs.TimeNamespace, ""), withIdmapMount(m, idmaps(1000, 100007, 1)),
+		sh(`stat -c '%n %u:%g' /etc/hosts; cat /etc/hosts`))
+	if out != "/etc/hosts 7:7\nf1000\n" {
+		t.Errorf("idmapped file in a user namespace: %q", out)
+	}
+}
