@@ -14,6 +14,7 @@ import (
 
 	"github.com/husk-runtime/husk/libcontainer/configs"
 	"github.com/husk-runtime/husk/libcontainer/hooks"
+	"github.com/husk-runtime/husk/libcontainer/idmap"
 	"github.com/husk-runtime/husk/libcontainer/initproc"
 	"github.com/husk-runtime/husk/libcontainer/planner"
 	"github.com/husk-runtime/husk/libcontainer/state"
@@ -100,6 +101,19 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	proc.Env = append([]string(nil), cfg.Process.Env...)
 	SetHome(&proc, cfg.Rootfs)
 	clampCaps(&proc)
+	// Idmapped mounts are made here, with the host's privileges, and
+	// attached by the init (see package idmap); nothing is done without.
+	var idmapped map[int]*os.File
+	if idmap.Wanted(cfg) {
+		if idmapped, err = idmap.Mounts(cfg); err != nil {
+			return nil, err
+		}
+		defer func() {
+			for _, f := range idmapped {
+				f.Close()
+			}
+		}()
+	}
 	cg, err = newCgroupManager(cfg.Cgroups)
 	if err != nil {
 		return nil, err
@@ -144,6 +158,15 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		popts.Mode = planner.ModeCreate
 		popts.FifoFd = 3 + len(extra)
 		extra = append(extra, fifo)
+	}
+	if idmapped != nil {
+		popts.IDMapFds = make(map[int]int, len(idmapped))
+		for i := range cfg.Mounts {
+			if f, ok := idmapped[i]; ok {
+				popts.IDMapFds[i] = 3 + len(extra)
+				extra = append(extra, f)
+			}
+		}
 	}
 	if popts.Seccomp, err = compileSeccomp(cfg); err != nil {
 		return nil, err

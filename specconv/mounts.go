@@ -271,18 +271,33 @@ func convertMount(i int, sm *specs.Mount, bundle string, c *configs.Config, root
 
 // mountIDMapping resolves an idmapped mount: explicit uidMappings/
 // gidMappings on the mount, or, with the "idmap"/"ridmap" option alone,
-// the container's user namespace mappings.
+// the container's user namespace mappings. Bind mounts and any filesystem
+// the kernel can idmap qualify (the kernel's refusal is reported when the
+// mount is made, see libcontainer/idmap); cgroup mounts, which husk builds
+// from several pieces, and tmpcopyup do not.
 func mountIDMapping(f at, sm *specs.Mount, r *mountOptions, c *configs.Config, rootless bool) error {
 	explicit := len(sm.UIDMappings) > 0 || len(sm.GIDMappings) > 0
 	if !explicit && !r.idmap {
 		return nil
 	}
 	m := &r.m
-	if !m.IsBind() {
-		return fieldErr(f.String(), "id-mapped mounts must be bind mounts")
+	field := f.sub("options")
+	if explicit {
+		field = f.sub("uidMappings")
+		if len(sm.UIDMappings) == 0 {
+			field = f.sub("gidMappings")
+		}
 	}
 	if rootless {
-		return fieldErr(f.String(), "id-mapped mounts are not supported for rootless containers")
+		// As runc: the mapping's user namespace and MOUNT_ATTR_IDMAP on
+		// a host filesystem need privileges over the host's ids.
+		return fieldErr(field, "idmapped mounts are not supported for rootless containers")
+	}
+	if !m.IsBind() && (m.Device == "cgroup" || m.Device == "cgroup2") {
+		return fieldErr(field, "a %s mount cannot be idmapped", m.Device)
+	}
+	if m.Extensions&configs.ExtTmpcopyup != 0 {
+		return fieldErr(f.sub("options"), "tmpcopyup cannot be combined with an idmapped mount")
 	}
 	if explicit {
 		var err error

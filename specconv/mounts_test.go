@@ -172,6 +172,18 @@ func TestConvertMounts(t *testing.T) {
 	if x := c.Mounts[0]; !x.IDMapRecursive || x.UIDMappings[0].HostID != 2000 || x.GIDMappings[0].HostID != 3000 {
 		t.Errorf("ridmap mount: %+v", x)
 	}
+
+	// Not only bind mounts: any filesystem (the kernel judges when the
+	// mount is made); "idmap" is not recursive.
+	s.Mounts = []specs.Mount{{Destination: "/t", Type: "tmpfs", Source: "tmpfs", Options: []string{"idmap", "size=1m"},
+		UIDMappings: []specs.LinuxIDMapping{{HostID: 1000, Size: 1}}, GIDMappings: []specs.LinuxIDMapping{{HostID: 1001, Size: 1}}}}
+	c, err = ToConfig(s, Options{Bundle: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := c.Mounts[0]; x.IDMapRecursive || x.IsBind() || x.Data != "size=1m" || x.UIDMappings[0].HostID != 1000 || x.GIDMappings[0].HostID != 1001 {
+		t.Errorf("idmapped tmpfs: %+v", x)
+	}
 }
 
 func TestMountErrors(t *testing.T) {
@@ -193,8 +205,18 @@ func TestMountErrors(t *testing.T) {
 			`mounts[7].options: tmpcopyup requires type "tmpfs"`},
 		{"nul option", Options{}, one(specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"a\x00"}}),
 			"mounts[7].options[0]: must not contain a NUL byte"},
-		{"idmap not bind", Options{}, one(specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"idmap"}}),
-			"mounts[7]: id-mapped mounts must be bind mounts"},
+		{"idmap tmpfs no maps", Options{}, one(specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"idmap"}}),
+			"mounts[7].options: idmap needs uidMappings and gidMappings on the mount or a user namespace"},
+		{"idmap cgroup", Options{}, one(specs.Mount{Destination: "/x", Type: "cgroup", Source: "cgroup", UIDMappings: maps, GIDMappings: maps}),
+			"mounts[7].uidMappings: a cgroup mount cannot be idmapped"},
+		{"ridmap cgroup2", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "user"})
+			s.Linux.UIDMappings, s.Linux.GIDMappings = maps, maps
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "cgroup2", Source: "cgroup", Options: []string{"ridmap"}})
+		}, "mounts[7].options: a cgroup2 mount cannot be idmapped"},
+		{"idmap tmpcopyup", Options{}, one(specs.Mount{Destination: "/x", Type: "tmpfs", Source: "tmpfs",
+			Options: []string{"tmpcopyup", "idmap"}, UIDMappings: maps, GIDMappings: maps}),
+			"mounts[7].options: tmpcopyup cannot be combined with an idmapped mount"},
 		{"idmap no maps", Options{}, one(specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp", Options: []string{"idmap"}}),
 			"mounts[7].options: idmap needs uidMappings and gidMappings on the mount or a user namespace"},
 		{"idmap only uid", Options{}, one(specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp", UIDMappings: maps}),
@@ -205,7 +227,15 @@ func TestMountErrors(t *testing.T) {
 		{"idmap rootless", Options{Rootless: true}, func(s *specs.Spec, _ string) {
 			ToRootless(s)
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp", UIDMappings: maps, GIDMappings: maps})
-		}, "mounts[7]: id-mapped mounts are not supported for rootless containers"},
+		}, "mounts[7].uidMappings: idmapped mounts are not supported for rootless containers"},
+		{"idmap option rootless", Options{Rootless: true}, func(s *specs.Spec, _ string) {
+			ToRootless(s)
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "bind", Source: "/tmp", Options: []string{"rbind", "ridmap"}})
+		}, "mounts[7].options: idmapped mounts are not supported for rootless containers"},
+		{"idmap only gid rootless", Options{Rootless: true}, func(s *specs.Spec, _ string) {
+			ToRootless(s)
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "tmpfs", GIDMappings: maps})
+		}, "mounts[7].gidMappings: idmapped mounts are not supported for rootless containers"},
 		{"rootless uid option", Options{Rootless: true}, func(s *specs.Spec, _ string) {
 			ToRootless(s)
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"uid=5"}})

@@ -52,7 +52,7 @@ func currentFeatures() *features.Features {
 			Apparmor:        &features.Apparmor{Enabled: &f},
 			Selinux:         &features.Selinux{Enabled: &f},
 			IntelRdt:        &features.IntelRdt{Enabled: &f},
-			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &f}},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}}, // libcontainer/idmap
 			NetDevices:      &features.NetDevices{Enabled: &f},
 		},
 		Annotations: map[string]string{

@@ -52,9 +52,12 @@ const (
 	OpPrepareRoot uint32 = 22 // s rootfs (absolute host path), i propagation (MS_* for "/", 0 = MS_SLAVE|MS_REC)
 	// OpMount: s source, s destination (container path), s fstype, i flags,
 	// s data, i clear flags, b propagation flags (n x u64, applied in order),
-	// i MOUNT_ATTR_* set, i MOUNT_ATTR_* clear, i idmap userns fd (-1 none),
+	// i MOUNT_ATTR_* set, i MOUNT_ATTR_* clear, i detached mount fd (-1 none),
 	// i MountOpt* bits. Binds are made with MS_BIND(|MS_REC) first and then
-	// remounted with the other flags, keeping locked flags on EPERM.
+	// remounted with the other flags, keeping locked flags on EPERM. With a
+	// detached mount fd (an idmapped mount the parent made: a bind tree, or
+	// a new filesystem already carrying its flags) the init attaches that
+	// mount (move_mount) instead of mounting source, and closes the fd.
 	OpMount      uint32 = 23
 	OpMknod      uint32 = 24 // s path, i mode (S_IF* | perm), i rdev, i uid, i gid
 	OpBindDev    uint32 = 25 // s path (container), s host path: create empty file, bind-mount the host node
@@ -103,7 +106,7 @@ const (
 // Mount option bits (OpMount's last arg).
 const (
 	MountOptRecAttr   uint64 = 1 << 0 // apply attr set/clear with AT_RECURSIVE (else non-recursive)
-	MountOptIDMapRec  uint64 = 1 << 1 // idmap recursively (ridmap)
+	MountOptIDMapRec  uint64 = 1 << 1 // idmapped recursively (ridmap; informational: the parent applied it)
 	MountOptFile      uint64 = 1 << 2 // destination is a file (create it empty), not a directory
 	MountOptCgroupNs  uint64 = 1 << 3 // reserved
 	MountOptTmpcopyup uint64 = 1 << 4 // copy the destination's old content into the new tmpfs

@@ -174,10 +174,10 @@ func (p plan) mount(src, dst, fstype string, flags uintptr, data string, opts ui
 }
 
 func (p plan) mountX(src, dst, fstype string, flags, clear uintptr, data string, prop []uint64,
-	set, clr uint64, userns int, opts uint64) plan {
+	set, clr uint64, tree int, opts uint64) plan {
 	return p.op(initplan.OpMount, initplan.S(src), initplan.S(dst), initplan.S(fstype),
 		initplan.U(uint64(flags)), initplan.S(data), initplan.U(uint64(clear)), initplan.U64s(prop),
-		initplan.U(set), initplan.U(clr), initplan.I(int64(userns)), initplan.U(opts))
+		initplan.U(set), initplan.U(clr), initplan.I(int64(tree)), initplan.U(opts))
 }
 
 // container: prepare-root, /proc, a tmpfs /dev with /dev/null, then the

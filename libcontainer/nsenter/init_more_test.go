@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/husk-runtime/husk/libcontainer/configs"
+	"github.com/husk-runtime/husk/libcontainer/idmap"
 	"github.com/husk-runtime/husk/libcontainer/initplan"
 	"github.com/husk-runtime/husk/libcontainer/initproc"
 )
@@ -169,9 +171,11 @@ func rawInit(t *testing.T, b []byte) string {
 	return string(msg)
 }
 
-// TestIDMapMount: through a bind mount idmapped with a user namespace
-// mapping 0 to 1000, a file owned by 0 shows as 1000, one owned by 1000
-// (unmapped) as the overflow id.
+// TestIDMapMount: the init attaches detached idmapped mounts made by the
+// parent (package idmap, mapping 0 to 1000): through the bind, a file
+// owned by 0 shows as 1000, one owned by 1000 (unmapped) as the overflow
+// id, and the bind's flags (ro) are applied after attaching; the new tmpfs
+// keeps the flags fsmount gave it.
 func TestIDMapMount(t *testing.T) {
 	needRoot(t)
 	rootfs := newRootfs(t)
@@ -179,27 +183,31 @@ func TestIDMapMount(t *testing.T) {
 	os.WriteFile(filepath.Join(host, "f"), nil, 0o644)
 	os.WriteFile(filepath.Join(host, "g"), nil, 0o644)
 	os.Chown(filepath.Join(host, "g"), 1000, 1000)
-	// A user namespace mapping 0 -> 1000, held by a sleeping process.
-	sleeper, err := os.StartProcess("/bin/sleep", []string{"sleep", "30"}, &os.ProcAttr{Sys: &syscall.SysProcAttr{
-		Cloneflags:  unix.CLONE_NEWUSER,
-		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 1000, Size: 1}},
-		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 1000, Size: 1}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { sleeper.Kill(); sleeper.Wait() }()
-	ns, err := os.Open("/proc/" + strconv.Itoa(sleeper.Pid) + "/ns/user")
+	maps := []configs.IDMap{{ContainerID: 0, HostID: 1000, Size: 1}}
+	ns, err := idmap.UsernsFd(maps, maps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ns.Close()
+	bind := &configs.Mount{Source: host, Destination: "/idm", Device: "bind", Flags: unix.MS_BIND | unix.MS_RDONLY}
+	tree, err := idmap.Detached(0, bind, int(ns.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	tm := &configs.Mount{Source: "tmpfs", Destination: "/idt", Device: "tmpfs", Flags: unix.MS_NOEXEC}
+	fs, err := idmap.Detached(1, tm, int(ns.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
 	p := container(rootfs, func(p plan) {
-		p.mountX(host, "/idm", "bind", unix.MS_BIND, 0, "", nil, 0, 0, 3, 0)
+		p.mountX(host, "/idm", "bind", unix.MS_BIND|unix.MS_RDONLY, 0, "", nil, 0, 0, 3, 0)
+		p.mountX("tmpfs", "/idt", "tmpfs", unix.MS_NOEXEC, 0, "", nil, 0, 0, 4, 0)
 	})
-	p.sh(`stat -c '%u:%g' /idm/f /idm/g`)
-	out := mustRun(t, job{flags: nsFlags, plan: p.bytes(t), extra: []*os.File{ns}})
-	wantLines(t, out, "1000:1000\n65534:65534\n")
+	p.sh(`stat -c '%u:%g' /idm/f /idm/g /idt; touch /idm/x 2>/dev/null || echo ro; grep -c 'idmapped' /proc/self/mountinfo; grep ' /idt ' /proc/self/mountinfo | grep -c noexec`)
+	out := mustRun(t, job{flags: nsFlags, plan: p.bytes(t), extra: []*os.File{tree, fs}})
+	wantLines(t, out, "1000:1000\n65534:65534\n1000:1000\nro\n2\n1\n")
 }
 
 // TestChrootMove: --no-pivot: the rootfs is moved onto / and chroot'ed into.

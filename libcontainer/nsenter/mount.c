@@ -2,13 +2,15 @@
  * OP_MOUNT: one entry of config.json's mounts, mounted on a destination
  * resolved inside the rootfs (path.c) and addressed only through its fd.
  *
- *   bind:     open_tree(src, OPEN_TREE_CLONE[|AT_RECURSIVE]) -> [idmap the
- *             detached tree] -> move_mount onto the target fd -> remount
- *             MS_BIND|MS_REMOUNT|flags when flags were given (locked flags
- *             kept on EPERM, as runc does)
+ *   bind:     open_tree(src, OPEN_TREE_CLONE[|AT_RECURSIVE]) -> move_mount
+ *             onto the target fd -> remount MS_BIND|MS_REMOUNT|flags when
+ *             flags were given (locked flags kept on EPERM, as runc does)
  *   other:    mount(src, /proc/self/fd/<target>, fstype, flags, data)
- *   then:     propagation list, mount_setattr attrs, idmap (non-bind),
- *             each on a handle of the new mount
+ *   idmapped: the parent made the detached mount (package idmap: it needs
+ *             the host's privileges); it is attached with move_mount, then
+ *             a bind is remounted with its flags as above
+ *   then:     propagation list, mount_setattr attrs, each on a handle of
+ *             the new mount
  *
  * Also bind_remount, shared with OP_REMOUNT.
  */
@@ -38,7 +40,7 @@ struct mnt {
 	const uint8_t *prop;
 	uint32_t nprop;
 	uint64_t attr_set, attr_clr;
-	int userns;
+	int tree; /* detached (idmapped) mount made by the parent, or -1 */
 	uint64_t opts;
 };
 
@@ -126,24 +128,6 @@ static uint64_t u64_at(const uint8_t *p)
 }
 
 /*
- * idmap_tree makes a detached tree idmapped with the user namespace fd
- * (MOUNT_ATTR_IDMAP can only be set before the tree is attached).
- */
-static void idmap_tree(const struct mnt *m, int tree)
-{
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)m->userns };
-	unsigned int f = AT_EMPTY_PATH | ((m->opts & MOUNT_OPT_I_D_MAP_REC) ? AT_RECURSIVE : 0);
-
-	if (mount_setattr(tree, "", f, &a, sizeof(a)) < 0) {
-		int e = errno;
-		if (e == EINVAL)
-			die("mount %s on %s: idmapped mount: %s (the filesystem does not support idmapped mounts)",
-			    m->src, m->dst, errtext(e));
-		mount_die(m, "idmapped mount: ", e);
-	}
-}
-
-/*
  * reopen_mount opens the new mount on top of target: the old fd still
  * names the covered directory, so the destination is resolved again and
  * must now be the root of a different mount.
@@ -173,11 +157,11 @@ static int mount_bind(const struct mnt *m, int target)
 		f |= AT_RECURSIVE;
 	if (m->opts & MOUNT_OPT_NO_FOLLOW)
 		f |= AT_SYMLINK_NOFOLLOW;
-	int tree = open_tree(AT_FDCWD, m->src, f);
+	int tree = m->tree;
+	if (tree < 0)
+		tree = open_tree(AT_FDCWD, m->src, f);
 	if (tree < 0)
 		mount_die(m, "", errno);
-	if (m->userns >= 0)
-		idmap_tree(m, tree);
 	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		mount_die(m, "", errno);
 	if ((m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION)) || m->clear) {
@@ -204,8 +188,8 @@ static const char *tmpfs_data(const struct mnt *m, int target, char *buf, size_t
 
 /*
  * mount_fs mounts a filesystem on target. It returns a handle of the new
- * mount when later steps need one (propagation, attributes, idmap,
- * tmpcopyup), else -1.
+ * mount when later steps need one (propagation, attributes, tmpcopyup),
+ * else -1.
  */
 static int mount_fs(const struct mnt *m, int target, int created)
 {
@@ -226,7 +210,7 @@ static int mount_fs(const struct mnt *m, int target, int created)
 	}
 	if (mount(m->src, fdpath(target, p), m->fstype, flags, data[0] ? data : NULL) < 0)
 		mount_die(m, "", errno);
-	if (!m->nprop && !m->attr_set && !m->attr_clr && m->userns < 0 && !copyup)
+	if (!m->nprop && !m->attr_set && !m->attr_clr && !copyup)
 		return -1;
 	int h = reopen_mount(m, target);
 	if (copyup) {
@@ -240,21 +224,39 @@ static int mount_fs(const struct mnt *m, int target, int created)
 	return h;
 }
 
-/* idmap_fs covers a new (non-bind) mount with an idmapped clone of itself. */
-static int idmap_fs(const struct mnt *m, int h)
+/* has_mode: the mount data set mode= (a tmpfs keeps it). */
+static int has_mode(const char *data)
 {
-	unsigned int f = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+	for (const char *p = data; *p;) {
+		if (strncmp(p, "mode=", 5) == 0)
+			return 1;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
 
-	if (m->opts & MOUNT_OPT_I_D_MAP_REC)
-		f |= AT_RECURSIVE;
-	int tree = open_tree(h, "", f);
-	if (tree < 0)
-		mount_die(m, "idmapped mount: ", errno);
-	idmap_tree(m, tree);
-	if (move_mount(tree, "", h, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		mount_die(m, "idmapped mount: ", errno);
-	close(h);
-	return tree;
+/*
+ * attach_fs attaches a new filesystem the parent made detached (an idmapped
+ * mount, its flags already set by fsmount) on target; the fd is the new
+ * mount. A tmpfs over an existing directory takes its mode unless the data
+ * gave one, as in tmpfs_data.
+ */
+static int attach_fs(const struct mnt *m, int target, int created)
+{
+	int inherit = strcmp(m->fstype, "tmpfs") == 0 && !created && !has_mode(m->data);
+	struct stat sb;
+	char p[32];
+
+	if (inherit && fstat(target, &sb) < 0)
+		mount_die(m, "stat the mount point: ", errno);
+	if (move_mount(m->tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		mount_die(m, "attach the idmapped mount: ", errno);
+	if (inherit && chmod(fdpath(m->tree, p), sb.st_mode & 07777) < 0)
+		mount_die(m, "set the mode of the mount point: ", errno);
+	return m->tree;
 }
 
 /* set_propagation applies the propagation list in order. */
@@ -337,7 +339,7 @@ void op_mount(const struct plan_op *op)
 		.nprop = ARG_LEN(op, 6) / 8,
 		.attr_set = (uint64_t)ARG_I(op, 7),
 		.attr_clr = (uint64_t)ARG_I(op, 8),
-		.userns = (int)ARG_I(op, 9),
+		.tree = (int)ARG_I(op, 9),
 		.opts = (uint64_t)ARG_I(op, 10),
 	};
 	int created, h;
@@ -345,13 +347,12 @@ void op_mount(const struct plan_op *op)
 	if (m.opts & MOUNT_OPT_CGROUP_NS)
 		die("mount %s on %s: the cgroupns mount option is not implemented", m.src, m.dst);
 	int target = mount_target(&m, &created);
-	if (m.flags & MS_BIND) {
+	if (m.flags & MS_BIND)
 		h = mount_bind(&m, target);
-	} else {
+	else if (m.tree >= 0)
+		h = attach_fs(&m, target, created);
+	else
 		h = mount_fs(&m, target, created);
-		if (h >= 0 && m.userns >= 0)
-			h = idmap_fs(&m, h);
-	}
 	if (m.nprop)
 		set_propagation(&m, h);
 	if (m.attr_set || m.attr_clr)

@@ -65,7 +65,7 @@
 #define OP_CGROUP_SYNC (73) /* (none): send SyncCgroup, wait for SyncAck (the parent joined this process to its cgroups) */
 #define OP_MAX_OP (74)
 #define MOUNT_OPT_REC_ATTR (1ull << 0) /* apply attr set/clear with AT_RECURSIVE (else non-recursive) */
-#define MOUNT_OPT_I_D_MAP_REC (1ull << 1) /* idmap recursively (ridmap) */
+#define MOUNT_OPT_I_D_MAP_REC (1ull << 1) /* idmapped recursively (ridmap; informational: the parent applied it) */
 #define MOUNT_OPT_FILE (1ull << 2) /* destination is a file (create it empty), not a directory */
 #define MOUNT_OPT_CGROUP_NS (1ull << 3) /* reserved */
 #define MOUNT_OPT_TMPCOPYUP (1ull << 4) /* copy the destination's old content into the new tmpfs */

@@ -65,6 +65,10 @@ type Options struct {
 	Hooks configs.Hooks
 	// Seccomp is the compiled filter (nil: none).
 	Seccomp *Seccomp
+	// IDMapFds are the child's fds of the detached idmapped mounts (made
+	// by the caller, see package idmap), by index in cfg.Mounts; the init
+	// attaches them instead of mounting. Required for every idmapped mount.
+	IDMapFds map[int]int
 	// HostDevices uses bind mounts instead of mknod (user namespaces).
 	HostDevices bool
 	// LateCgroupJoin lets the caller move the init into its cgroups while

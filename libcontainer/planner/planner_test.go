@@ -274,3 +274,47 @@ func TestLSMLabels(t *testing.T) {
 	}
 	assertOrder(t, opNames(t, r), "label", "keyring", "label", "label", "close-fds", "caps", "exec")
 }
+
+// An idmapped mount is attached from the detached mount the caller made:
+// its fd is OpMount's arg 9 (-1 for the others); without one, an error
+// naming the mount.
+func TestIdmappedMount(t *testing.T) {
+	cfg := baseConfig()
+	maps := []configs.IDMap{{ContainerID: 0, HostID: 1000, Size: 1}}
+	cfg.Mounts = append(cfg.Mounts,
+		&configs.Mount{Source: "/src", Destination: "/data", Device: "bind", Flags: unix.MS_BIND | unix.MS_REC,
+			UIDMappings: maps, GIDMappings: maps, IDMapRecursive: true},
+		&configs.Mount{Source: "tmpfs", Destination: "/t", Device: "tmpfs", UIDMappings: maps, GIDMappings: maps})
+	cfg.Mounts[2].Source = t.TempDir()
+	_, err := Build(cfg, &Options{Mode: ModeCreate, FifoFd: 3, IDMapFds: map[int]int{2: 4}})
+	if err == nil || err.Error() != "mounts[3] (/t): idmapped mount: no detached mount was made for it" {
+		t.Fatalf("error %v", err)
+	}
+	r, err := Build(cfg, &Options{Mode: ModeCreate, FifoFd: 3, IDMapFds: map[int]int{2: 4, 3: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Plan.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := initplan.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]int64{}
+	for _, op := range ops {
+		if op.Code == initplan.OpMount {
+			got[op.Str(1)] = [2]int64{op.Args[9].Int, op.Args[10].Int}
+		}
+	}
+	want := map[string][2]int64{
+		"/proc": {-1, 0}, "/dev": {-1, 0},
+		"/data": {4, int64(initplan.MountOptIDMapRec)}, "/t": {5, 0},
+	}
+	for d, w := range want {
+		if got[d] != w {
+			t.Errorf("%s: tree fd, opts %v, want %v", d, got[d], w)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func planRootfs(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o 
 			post = append(post, planCgroupMount(p, cfg, m, o)...)
 			continue
 		}
-		if err := addMount(p, m, i); err != nil {
+		if err := addMount(p, m, i, o); err != nil {
 			return err
 		}
 		if m.Destination == "/dev" && m.Flags&unix.MS_RDONLY != 0 && !m.IsBind() {
@@ -106,11 +106,17 @@ func addRemount(p *initplan.Plan, path string, flags uintptr) {
 	p.Add(initplan.OpRemount, initplan.S(path), initplan.U(uint64(keep)))
 }
 
-// addMount emits one mount of config.json.
-func addMount(p *initplan.Plan, m *configs.Mount, idx int) error {
+// addMount emits one mount of config.json. An idmapped mount is attached
+// from the detached mount the caller made (o.IDMapFds).
+func addMount(p *initplan.Plan, m *configs.Mount, idx int, o *Options) error {
 	var opts uint64
+	tree := int64(-1)
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
-		return fmt.Errorf("mounts[%d]: idmapped mounts (uidMappings/gidMappings, idmap, ridmap): not supported yet", idx)
+		fd, ok := o.IDMapFds[idx]
+		if !ok {
+			return fmt.Errorf("mounts[%d] (%s): idmapped mount: no detached mount was made for it", idx, m.Destination)
+		}
+		tree = int64(fd)
 	}
 	if m.IsBind() {
 		fi, err := os.Stat(m.Source)
@@ -136,7 +142,7 @@ func addMount(p *initplan.Plan, m *configs.Mount, idx int) error {
 	}
 	p.Add(initplan.OpMount, initplan.S(m.Source), initplan.S(m.Destination), initplan.S(m.Device),
 		initplan.U(uint64(m.Flags)), initplan.S(m.Data), initplan.U(uint64(m.ClearFlags)),
-		initplan.U64s(prop), initplan.U(m.RecAttrSet), initplan.U(m.RecAttrClr), initplan.I(-1), initplan.U(opts))
+		initplan.U64s(prop), initplan.U(m.RecAttrSet), initplan.U(m.RecAttrClr), initplan.I(tree), initplan.U(opts))
 	return nil
 }
 

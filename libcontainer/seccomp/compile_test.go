@@ -71,7 +71,7 @@ func TestNeedsStub(t *testing.T) {
 func TestENOSYSStub(t *testing.T) {
 	s := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno,
 		Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
-		Syscalls: []specs.LinuxSyscall{{Names: []string{"read", "clone3", "socket", "no_such_call"}, Action: specs.ActAllow}}}
+		Syscalls:      []specs.LinuxSyscall{{Names: []string{"read", "clone3", "socket", "no_such_call"}, Action: specs.ActAllow}}}
 	last := lastSyscalls(s)
 	if last[libseccomp.ArchAMD64] != 435 || last[libseccomp.ArchX86] != 435 || last[libseccomp.ArchX32] != 435|x32Bit {
 		t.Fatalf("last syscalls %v", last)
