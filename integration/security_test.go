@@ -371,8 +371,10 @@ func TestEscapeInheritableCaps(t *testing.T) {
 	}
 }
 
-// ptraceHelper is a static helper the attacker runs inside the container:
-// PTRACE_ATTACH to pid 1 and report the errno.
+// ptraceHelper is the attacker's tool: `ptrace PID` tries PTRACE_SEIZE (the
+// PTRACE_ATTACH check, without stopping the target; leaving detaches) and
+// following the target's fd and cwd links (the host fds and directories
+// CVE-2016-9962 reached), and reports each outcome.
 const ptraceHelper = `package main
 
 import (
@@ -382,12 +384,22 @@ import (
 )
 
 func main() {
-	if err := syscall.PtraceAttach(1); err != nil {
-		fmt.Println("attach:", err)
-		os.Exit(1)
+	pid := os.Args[1]
+	var n int
+	fmt.Sscan(pid, &n)
+	const ptraceSeize = 0x4206
+	if _, _, e := syscall.Syscall6(syscall.SYS_PTRACE, ptraceSeize, uintptr(n), 0, 0, 0, 0); e != 0 {
+		fmt.Println("attach:", e)
+	} else {
+		fmt.Println("attach: ok")
 	}
-	fmt.Println("attached")
-	syscall.PtraceDetach(1)
+	for _, l := range []string{"fd/0", "cwd"} {
+		if _, err := os.Readlink("/proc/" + pid + "/" + l); err != nil {
+			fmt.Printf("%s: %v\n", l, err.(*os.PathError).Err)
+		} else {
+			fmt.Printf("%s: ok\n", l)
+		}
+	}
 }
 `
 
@@ -407,86 +419,90 @@ func buildPtraceHelper(t *testing.T, dir string) string {
 	return out
 }
 
-// ownerOf returns the owner uid of a /proc entry and the process's real uid:
-// procfs shows a non-dumpable process's files as root's.
-func procOwner(t *testing.T, pid int) (owner, uid int) {
+// hostAttacker runs the helper on the host as root without CAP_SYS_PTRACE
+// (every other capability kept: a superset of the container's, so that
+// only dumpability decides).
+func hostAttacker(t *testing.T, helper string, pid int) string {
 	t.Helper()
-	var st syscall.Stat_t
-	if err := syscall.Stat(fmt.Sprintf("/proc/%d/fd", pid), &st); err != nil {
-		t.Fatalf("stat /proc/%d/fd: %v", pid, err)
+	out, err := exec.Command("setpriv", "--bounding-set", "-sys_ptrace", "--inh-caps", "-all", "--", helper, strconv.Itoa(pid)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("setpriv %s: %v\n%s", helper, err, out)
 	}
-	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	uid, _ = strconv.Atoi(strings.Fields(statusField(string(status), "Uid") + " -1")[0])
-	return int(st.Uid), uid
+	return string(out)
+}
+
+// denied: every attack line failed with EPERM/EACCES.
+func denied(out string) bool {
+	return strings.Contains(out, "attach: operation not permitted") && strings.Contains(out, "fd/0: permission denied") &&
+		strings.Contains(out, "cwd: permission denied")
+}
+
+// allowed: every attack line succeeded.
+func allowed(out string) bool {
+	return strings.Contains(out, "attach: ok") && strings.Contains(out, "fd/0: ok") && strings.Contains(out, "cwd: ok")
 }
 
 // CVE-2016-9962: a container process ptraced the runtime's helper while it
 // still held host fds. husk's init is not dumpable until it execs the
-// payload: at `created` (the init runs husk's code, holds the exec fifo
-// and the init socket, its environment has husk's) a process of the same
-// uid inside the container can neither attach to it nor read its fds,
-// environment or exe; after start, the payload is dumpable again (which
-// shows that the checks can fail).
+// payload. At `created` the init runs husk's code as root, holds the exec
+// fifo and the init socket, and has husk's environment: neither root in
+// the container (same uid, no CAP_SYS_PTRACE) nor root on the host
+// without CAP_SYS_PTRACE can attach to it or follow its fd and cwd links.
+// (No uid change here: the kernel itself resets dumpability on one, which
+// would hide a missing PR_SET_DUMPABLE.) After start the same attacks work
+// on the payload, which shows that they can.
 func TestEscapePtraceInitNotDumpable(t *testing.T) {
 	e := newEnv(t)
-	b := e.bundleRW(func(s *specs.Spec) { s.Process.User = specs.User{UID: 1000, GID: 1000} }, args("sleep", "1000"))
-	buildPtraceHelper(t, filepath.Join(b.Rootfs, "bin"))
+	b := e.bundleRW(args("sleep", "1000"))
+	helper := buildPtraceHelper(t, filepath.Join(b.Rootfs, "bin"))
 	id := e.id()
 	e.mustHusk("create", "--bundle", b.Dir, id)
 	t.Cleanup(func() { e.husk("delete", "-f", id) })
 	pid := e.state(id).Pid
-	if owner, uid := procOwner(t, pid); uid != 1000 || owner != 0 {
-		t.Errorf("init at created: uid %d, /proc/%d owned by %d; want uid 1000 and owner 0 (not dumpable)", uid, pid, owner)
+	if out := e.mustHusk("exec", id, "ptrace", "1").Stdout; !denied(out) {
+		t.Errorf("root in the container got at the init at created:\n%s", out)
 	}
-	attack := "ptrace; ls /proc/1/fd/ >/dev/null && echo fd-readable; cat /proc/1/environ >/dev/null && echo environ-readable; readlink /proc/1/exe && echo exe-readable; true"
-	r := e.mustHusk("exec", "--user", "1000:1000", id, "sh", "-c", attack)
-	if strings.Contains(r.Stdout, "attached") || strings.Contains(r.Stdout, "readable") {
-		t.Errorf("a uid 1000 process in the container got at the init at created: %s", r)
-	}
-	if !strings.Contains(r.Stdout, "attach: operation not permitted") {
-		t.Errorf("ptrace attach to the init at created: %s, want EPERM", r)
+	if out := hostAttacker(t, helper, pid); !denied(out) {
+		t.Errorf("host root without CAP_SYS_PTRACE got at the init at created:\n%s", out)
 	}
 	e.mustHusk("start", id)
 	e.waitStatus(id, "running")
-	if owner, _ := procOwner(t, pid); owner != 1000 {
-		t.Errorf("the payload after exec: /proc/%d owned by %d, want 1000 (dumpable: else this test proves nothing)", pid, owner)
+	if out := e.mustHusk("exec", id, "ptrace", "1").Stdout; !allowed(out) {
+		t.Errorf("the same attack on the (dumpable) payload should work, else the test proves nothing:\n%s", out)
 	}
-	r = e.mustHusk("exec", "--user", "1000:1000", id, "sh", "-c", "ptrace; ls /proc/1/fd/ >/dev/null && echo fd-readable")
-	if !strings.Contains(r.Stdout, "attached") || !strings.Contains(r.Stdout, "fd-readable") {
-		t.Errorf("the same attack on the payload (dumpable) should work, else the test proves nothing: %s", r)
+	if out := hostAttacker(t, helper, pid); !allowed(out) {
+		t.Errorf("the host attack on the (dumpable) payload should work, else the test proves nothing:\n%s", out)
 	}
 }
 
 // The exec helper (husk exec's init) is not dumpable either until it execs:
 // caught before its exec by joining a paused container (it freezes after
-// its set-up, see TestPauseResume), it runs as the exec user but its /proc
-// files are root's.
+// its set-up, see TestPauseResume), root on the host without
+// CAP_SYS_PTRACE can neither attach to it nor follow its fd and cwd links;
+// once resumed, its payload is dumpable.
 func TestEscapePtraceExecHelperNotDumpable(t *testing.T) {
 	e := newEnv(t)
+	helper := buildPtraceHelper(t, e.dir)
 	id := e.running()
 	e.mustHusk("pause", id)
-	e.mustHusk("exec", "-d", "--ignore-paused", "--user", "1000:1000", "--pid-file", "helper.pid", id, "sleep", "999")
+	e.mustHusk("exec", "-d", "--ignore-paused", "--pid-file", "helper.pid", id, "sleep", "999")
 	data, err := os.ReadFile(filepath.Join(e.dir, "helper.pid"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if owner, uid := procOwner(t, pid); uid != 1000 || owner != 0 {
-		t.Errorf("exec helper before its exec (exe %s): uid %d, /proc/%d owned by %d; want uid 1000, owner 0", exe, uid, pid, owner)
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); !strings.Contains(exe, filepath.Base(huskBin)) {
+		t.Fatalf("the exec helper is not frozen before its exec (exe %s): nothing to attack", exe)
 	}
-	if strings.Contains(exe, "sleep") || strings.Contains(exe, "busybox") {
-		t.Logf("the helper had already exec'd (%s): the check above is on the payload", exe)
+	if out := hostAttacker(t, helper, pid); !denied(out) {
+		t.Errorf("host root without CAP_SYS_PTRACE got at the frozen exec helper:\n%s", out)
 	}
 	e.mustHusk("resume", id)
-	for i := 0; i < 100; i++ {
-		if procCmdline(pid) == "sleep 999" {
-			break
-		}
+	for i := 0; i < 100 && procCmdline(pid) != "sleep 999"; i++ {
 		syscall.Nanosleep(&syscall.Timespec{Nsec: 20e6}, nil)
 	}
-	if owner, _ := procOwner(t, pid); owner != 1000 {
-		t.Errorf("exec'd payload: /proc/%d owned by %d, want 1000 (dumpable after exec)", pid, owner)
+	if out := hostAttacker(t, helper, pid); !allowed(out) {
+		t.Errorf("the same attack on the exec'd payload should work, else the test proves nothing:\n%s", out)
 	}
 }
 
