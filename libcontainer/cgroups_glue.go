@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
 	"github.com/husk-runtime/husk/libcontainer/cgroups"
@@ -26,7 +28,14 @@ func resourcesOf(cfg *configs.Config) *specs.LinuxResources {
 
 func newCgroupManager(c *configs.Cgroup) (cgroupManager, error) { return cgroups.New(c) }
 
-func loadCgroupManager(paths map[string]string) (cgroupManager, error) { return cgroups.Load(paths) }
+// loadCgroupManager loads the saved cgroups; none saved is a rootless
+// container that got none (cgroups.None).
+func loadCgroupManager(paths map[string]string) (cgroupManager, error) {
+	if len(paths) == 0 {
+		return cgroups.None{}, nil
+	}
+	return cgroups.Load(paths)
+}
 
 // destroyCgroups kills what is left in the cgroups and removes them.
 func destroyCgroups(cg cgroupManager) error {
@@ -106,4 +115,47 @@ func (j *cgroupJoin) close() {
 	if j != nil && j.cgroupFD != nil {
 		j.cgroupFD.Close()
 	}
+}
+
+// rootlessWithoutCgroup decides, for a failed Apply, whether the container
+// runs without a cgroup: husk is rootless, linux.cgroupsPath was not given
+// and the error is a permission one (runc's ErrRootless case). It says so
+// in the log, naming the resource limits that will not be enforced.
+func rootlessWithoutCgroup(rt *Runtime, cfg *configs.Config, err error) bool {
+	if !rt.Rootless || cfg.Cgroups == nil || cfg.Cgroups.Path != "" {
+		return false
+	}
+	if !errors.Is(err, os.ErrPermission) && !errors.Is(err, unix.EROFS) && !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EPERM) {
+		return false
+	}
+	logrus.Debugf("rootless container without a cgroup (%v)", err)
+	if ignored := resourceFields(cfg.Cgroups.Resources); len(ignored) > 0 {
+		logrus.Warnf("rootless container: resource limits not applied (no writable cgroup): %s", strings.Join(ignored, ", "))
+	}
+	return true
+}
+
+// resourceFields names the linux.resources fields that are set.
+func resourceFields(r *specs.LinuxResources) []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	add := func(set bool, name string) {
+		if set {
+			out = append(out, "linux.resources."+name)
+		}
+	}
+	add(r.Memory != nil, "memory")
+	add(r.CPU != nil, "cpu")
+	add(r.Pids != nil, "pids")
+	add(r.BlockIO != nil, "blockIO")
+	add(len(r.HugepageLimits) > 0, "hugepageLimits")
+	add(r.Network != nil, "network")
+	add(len(r.Rdma) > 0, "rdma")
+	add(len(r.Unified) > 0, "unified")
+	// linux.resources.devices: a rootless container gets the host's device
+	// nodes bind-mounted, which it could open anyway (runc ignores the
+	// devices controller when rootless, too).
+	return out
 }

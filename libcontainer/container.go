@@ -23,6 +23,10 @@ import (
 type Runtime struct {
 	Root          string
 	SystemdCgroup bool
+	// Rootless: husk runs without privileges (--rootless, or auto: euid
+	// != 0 or in a user namespace); cgroup permission errors then mean "no
+	// cgroup" when linux.cgroupsPath is not set.
+	Rootless bool
 }
 
 func (rt *Runtime) store() *state.Store { return &state.Store{Root: rt.Root} }

@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
+	"github.com/husk-runtime/husk/libcontainer/cgroups"
 	"github.com/husk-runtime/husk/libcontainer/configs"
 	"github.com/husk-runtime/husk/libcontainer/hooks"
 	"github.com/husk-runtime/husk/libcontainer/idmap"
@@ -121,10 +122,14 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	// Create and configure the cgroups before the init exists: it is
 	// born into them (see cgroupJoin).
 	if err := cg.Apply(-1); err != nil {
-		return nil, err // Apply removed what it created
+		if !rootlessWithoutCgroup(rt, cfg, err) {
+			return nil, err // Apply removed what it created
+		}
+		cg = cgroups.None{}
 	}
 	cgApplied = true
 	st.CgroupPaths = cg.Paths()
+	st.Rootless = rt.Rootless
 	// A first record (no init yet, no configuration): if husk is killed
 	// from here on, `delete --force` finds the cgroups it made.
 	if err := h.SaveStub(st); err != nil {
@@ -174,6 +179,10 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 	res, err := planner.Build(cfg, popts)
 	if err != nil {
 		return nil, err
+	}
+	if os.Geteuid() != 0 {
+		// An unprivileged writer of gid_map must deny setgroups first.
+		res.Setgroups = false
 	}
 	plan, err := res.Plan.Bytes()
 	if err != nil {

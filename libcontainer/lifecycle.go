@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
+	"github.com/husk-runtime/husk/libcontainer/cgroups"
 	"github.com/husk-runtime/husk/libcontainer/configs"
 	"github.com/husk-runtime/husk/libcontainer/hooks"
 	"github.com/husk-runtime/husk/libcontainer/state"
@@ -236,6 +237,9 @@ func (c *Container) Resume() error {
 // gone.
 func (c *Container) Processes() ([]int, error) {
 	if len(c.st.CgroupPaths) == 0 {
+		if c.st.InitAlive() { // a rootless container that got no cgroup
+			return nil, cgroups.ErrNoCgroup
+		}
 		return nil, nil
 	}
 	cg, err := loadCgroupManager(c.st.CgroupPaths)

@@ -16,6 +16,12 @@ func writeIDMaps(pid int, cfg *configs.Config) error {
 	if err := os.WriteFile(dir+"uid_map", formatMaps(cfg.UIDMappings), 0); err != nil {
 		return fmt.Errorf("write uid_map of %d: %w", pid, err)
 	}
+	if os.Geteuid() != 0 {
+		// An unprivileged writer of gid_map must deny setgroups first.
+		if err := os.WriteFile(dir+"setgroups", []byte("deny"), 0); err != nil {
+			return fmt.Errorf("write setgroups of %d: %w", pid, err)
+		}
+	}
 	if err := os.WriteFile(dir+"gid_map", formatMaps(cfg.GIDMappings), 0); err != nil {
 		return fmt.Errorf("write gid_map of %d: %w", pid, err)
 	}

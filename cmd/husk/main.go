@@ -71,7 +71,7 @@ func newApp() *cli.Command {
 			&cli.BoolFlag{Name: "debug", Usage: "enable debug logging"},
 			&cli.StringFlag{Name: "log", Usage: "set the log file to write husk logs to (default is '/dev/stderr')"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "set the log format ('text' (default), or 'json')"},
-			&cli.StringFlag{Name: "root", Value: "/run/husk", Usage: "root directory for storage of container state (this should be located in tmpfs)"},
+			&cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "root directory for storage of container state (this should be located in tmpfs)"},
 			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\" for e.g. \"system.slice:husk:434234\""},
 			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "ignore cgroup permission errors ('true', 'false', or 'auto')"},
 			&cli.StringFlag{Name: "criu", Value: "criu", Usage: "path to the criu binary used for checkpoint and restore", Hidden: true},
@@ -151,5 +151,31 @@ func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error
 
 // runtimeOf returns the runtime for the global flags.
 func runtimeOf(cmd *cli.Command) *libcontainer.Runtime {
-	return &libcontainer.Runtime{Root: cmd.Root().String("root"), SystemdCgroup: cmd.Root().Bool("systemd-cgroup")}
+	return &libcontainer.Runtime{Root: cmd.Root().String("root"), SystemdCgroup: cmd.Root().Bool("systemd-cgroup"),
+		Rootless: rootless(cmd)}
+}
+
+// defaultRoot is runc's: $XDG_RUNTIME_DIR/husk for an unprivileged user
+// who has one, /run/husk otherwise.
+func defaultRoot() string {
+	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && os.Geteuid() != 0 {
+		return x + "/husk"
+	}
+	return "/run/husk"
+}
+
+// rootless reads --rootless: "auto" is rootless when husk is not root, or
+// is root of a user namespace other than the initial one.
+func rootless(cmd *cli.Command) bool {
+	switch cmd.Root().String("rootless") {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	if os.Geteuid() != 0 {
+		return true
+	}
+	b, err := os.ReadFile("/proc/self/uid_map")
+	return err == nil && !strings.HasPrefix(strings.Join(strings.Fields(string(b)), " "), "0 0 4294967295")
 }

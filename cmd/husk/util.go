@@ -72,7 +72,7 @@ func loadBundle(cmd *cli.Command, id string) (string, *configs.Config, error) {
 	}
 	cfg, err := specconv.ToConfig(spec, specconv.Options{
 		Bundle: abs, ID: id, NoPivotRoot: cmd.Bool("no-pivot"), NoNewKeyring: cmd.Bool("no-new-keyring"),
-		SystemdCgroup: cmd.Root().Bool("systemd-cgroup"),
+		SystemdCgroup: cmd.Root().Bool("systemd-cgroup"), Rootless: rootless(cmd),
 	})
 	if err != nil {
 		return "", nil, err
