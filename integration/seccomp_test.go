@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -255,67 +256,98 @@ func TestSeccompBadProfiles(t *testing.T) {
 	}
 }
 
-// SCMP_ACT_NOTIFY: the listener fd and the container's state reach the
-// agent at listenerPath in runc's format; the agent answers getppid.
-func TestSeccompNotifyAgent(t *testing.T) {
-	e := newEnv(t)
-	sock := filepath.Join(e.dir, "agent.sock")
+// agentMsg is what the test agent got on one connection.
+type agentMsg struct {
+	st  specs.ContainerProcessState
+	err error
+}
+
+// seccompAgent listens at sock; for each connection it reads the container
+// process state and the listener fd, then answers every notified getppid
+// with 42 (anything else with EPERM) until the filter goes away.
+func seccompAgent(t *testing.T, sock string) <-chan agentMsg {
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	type got struct {
-		st  specs.ContainerProcessState
-		err error
-	}
-	done := make(chan got, 1)
+	t.Cleanup(func() { l.Close() })
+	out := make(chan agentMsg, 8)
 	go func() {
-		var g got
-		defer func() { done <- g }()
-		c, err := l.AcceptUnix()
-		if err != nil {
-			g.err = err
-			return
-		}
-		defer c.Close()
-		buf, oob := make([]byte, 1<<16), make([]byte, unix.CmsgSpace(4*4))
-		n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
-		if err != nil {
-			g.err = err
-			return
-		}
-		if g.err = json.Unmarshal(buf[:n], &g.st); g.err != nil {
-			return
-		}
-		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-		if err != nil || len(msgs) != 1 {
-			g.err = fmt.Errorf("control messages: %v (%d)", err, len(msgs))
-			return
-		}
-		fds, err := unix.ParseUnixRights(&msgs[0])
-		if err != nil || len(fds) != 1 {
-			g.err = fmt.Errorf("SCM_RIGHTS: %v (%d fds)", err, len(fds))
-			return
-		}
-		fd := libseccomp.ScmpFd(fds[0])
-		defer unix.Close(fds[0])
 		for {
-			req, err := libseccomp.NotifReceive(fd)
+			c, err := l.AcceptUnix()
 			if err != nil {
-				return // the container exited: the filter is gone
-			}
-			name, _ := req.Data.Syscall.GetName()
-			resp := &libseccomp.ScmpNotifResp{ID: req.ID, Val: 42}
-			if name != "getppid" {
-				resp = &libseccomp.ScmpNotifResp{ID: req.ID, Error: -int32(unix.EPERM)}
-			}
-			if err := libseccomp.NotifRespond(fd, resp); err != nil {
-				g.err = fmt.Errorf("respond: %w", err)
 				return
 			}
+			go serveAgent(c, out)
 		}
 	}()
+	return out
+}
+
+func serveAgent(c *net.UnixConn, out chan<- agentMsg) {
+	defer c.Close()
+	var g agentMsg
+	buf, oob := make([]byte, 1<<16), make([]byte, unix.CmsgSpace(4*4))
+	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+	if err != nil {
+		out <- agentMsg{err: err}
+		return
+	}
+	if g.err = json.Unmarshal(buf[:n], &g.st); g.err != nil {
+		out <- g
+		return
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		out <- agentMsg{err: fmt.Errorf("control messages: %v (%d)", err, len(msgs))}
+		return
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		out <- agentMsg{err: fmt.Errorf("SCM_RIGHTS: %v (%d fds)", err, len(fds))}
+		return
+	}
+	out <- g
+	fd := libseccomp.ScmpFd(fds[0])
+	defer unix.Close(fds[0])
+	for {
+		req, err := libseccomp.NotifReceive(fd)
+		if err != nil {
+			return // the process exited: the filter is gone
+		}
+		name, _ := req.Data.Syscall.GetName()
+		resp := &libseccomp.ScmpNotifResp{ID: req.ID, Val: 42}
+		if name != "getppid" {
+			resp = &libseccomp.ScmpNotifResp{ID: req.ID, Error: -int32(unix.EPERM)}
+		}
+		if libseccomp.NotifRespond(fd, resp) != nil {
+			return
+		}
+	}
+}
+
+func recvAgent(t *testing.T, ch <-chan agentMsg) specs.ContainerProcessState {
+	t.Helper()
+	select {
+	case g := <-ch:
+		if g.err != nil {
+			t.Fatalf("agent: %v", g.err)
+		}
+		return g.st
+	case <-time.After(10 * time.Second):
+		t.Fatal("the seccomp agent got nothing in 10s")
+	}
+	return specs.ContainerProcessState{}
+}
+
+// SCMP_ACT_NOTIFY: the listener fd and the container's state reach the
+// agent at listenerPath in runc's format; the agent answers getppid. For
+// the container's process (status creating) and for an exec'd one
+// (running, its own pid).
+func TestSeccompNotifyAgent(t *testing.T) {
+	e := newEnv(t)
+	sock := filepath.Join(e.dir, "agent.sock")
+	ch := seccompAgent(t, sock)
 	sc := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: sock, ListenerMetadata: "meta=1",
 		Syscalls: []specs.LinuxSyscall{{Names: []string{"getppid"}, Action: specs.ActNotify}}}
 	b := e.bundle(probe(t, "110", "39"), withSeccomp(sc))
@@ -324,13 +356,42 @@ func TestSeccompNotifyAgent(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, "110 ok 42") || !strings.Contains(r.Stdout, "39 ok") {
 		t.Errorf("run: %s; want getppid answered 42 by the agent", r)
 	}
-	g := <-done
-	if g.err != nil {
-		t.Fatalf("agent: %v", g.err)
-	}
-	st := g.st
+	st := recvAgent(t, ch)
 	if st.Version != specs.Version || len(st.Fds) != 1 || st.Fds[0] != specs.SeccompFdName || st.Pid <= 0 ||
 		st.Metadata != "meta=1" || st.State.ID != id || st.State.Bundle != b.Dir || st.State.Status != specs.StateCreating {
 		t.Errorf("container process state sent to the agent: %+v", st)
+	}
+
+	b = e.bundle(probe(t), withSeccomp(sc), args("sleep", "30"))
+	id, _ = e.startDetached(b)
+	defer e.destroy(id)
+	init := recvAgent(t, ch)
+	r = e.mustHusk("exec", id, probeDir+"/sysprobe", "110")
+	if !strings.Contains(r.Stdout, "110 ok 42") {
+		t.Errorf("exec: %q, want getppid answered 42 by the agent", r.Stdout)
+	}
+	ex := recvAgent(t, ch)
+	if ex.State.Status != specs.StateRunning || ex.State.Pid != init.Pid || ex.Pid == init.Pid || ex.Pid <= 0 {
+		t.Errorf("exec's process state: pid %d, state %+v (the init is %d)", ex.Pid, ex.State, init.Pid)
+	}
+}
+
+// With noNewPrivileges the filter is loaded last, after the init's own
+// set-up (credentials, capabilities, cwd): a profile denying the calls that
+// set-up makes does not break the start, and the payload still sees them
+// denied. (Without noNewPrivileges the filter needs CAP_SYS_ADMIN and is
+// loaded before the capabilities are dropped, as in runc.)
+func TestSeccompLoadedLast(t *testing.T) {
+	e := newEnv(t)
+	deny := []string{"capset", "setresuid", "setresgid", "setgroups", "chdir", "prctl", "umask"}
+	sc := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{
+		Names: deny, Action: specs.ActErrno, ErrnoRet: errnoRet(eacces)}}}
+	out := e.output(probe(t, "95:0o22" /* umask */, "39"), withSeccomp(sc), func(s *specs.Spec) {
+		s.Process.NoNewPrivileges = true
+		s.Process.User = specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{1000}}
+		s.Process.Cwd = "/tmp"
+	})
+	if !strings.Contains(out, "95 errno 13") || !strings.Contains(out, "39 ok") {
+		t.Errorf("payload under the filter: %q, want umask refused (EACCES) and getpid allowed", out)
 	}
 }
