@@ -118,6 +118,9 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 			o = &oc
 			r.CgroupSync = true
 		}
+		if err := planInitialAffinity(r.Plan, proc); err != nil {
+			return nil, err
+		}
 		if o.ExecRoot != "" {
 			r.Plan.Add(initplan.OpChroot, initplan.S(o.ExecRoot))
 		}
@@ -126,6 +129,9 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 			return nil, err
 		}
 		return r, nil
+	}
+	if err := planInitialAffinity(r.Plan, proc); err != nil {
+		return nil, err
 	}
 	if proc.OOMScoreAdj != nil {
 		// Before any new user namespace: lowering it needs host privileges.
@@ -146,4 +152,17 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// planInitialAffinity: execCPUAffinity.initial is the init's first op,
+// before it joins the container's cgroups (runtime-spec 1.3).
+func planInitialAffinity(p *initplan.Plan, proc *configs.Process) error {
+	if a := proc.ExecCPUAffinity; a != nil && a.Initial != "" {
+		m, err := cpuMask(a.Initial)
+		if err != nil {
+			return fieldErrf("process.execCPUAffinity.initial", err)
+		}
+		p.Add(initplan.OpAffinity, initplan.B(m))
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -91,6 +93,14 @@ func planProcess(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o
 	if o.cgroupSync {
 		p.Add(initplan.OpCgroupSync)
 	}
+	// execCPUAffinity.final: after the move into the container's cgroups.
+	if a := proc.ExecCPUAffinity; a != nil && a.Final != "" {
+		m, err := cpuMask(a.Final)
+		if err != nil {
+			return fieldErrf("process.execCPUAffinity.final", err)
+		}
+		p.Add(initplan.OpAffinity, initplan.B(m))
+	}
 	p.Add(initplan.OpReady)
 	if o.Mode == ModeCreate {
 		p.Add(initplan.OpWaitStart, initplan.I(int64(o.FifoFd)))
@@ -172,3 +182,33 @@ func ioprioClass(c string) int64 {
 	}
 	return 0
 }
+
+// cpuMask turns a CPU list ("0-3,7") into a sched_setaffinity mask.
+func cpuMask(list string) ([]byte, error) {
+	var mask []byte
+	for _, r := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(r), "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		if err != nil {
+			return nil, fmt.Errorf("invalid CPU list %q", list)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(hi, 10, 16); err != nil || b < a {
+				return nil, fmt.Errorf("invalid CPU list %q", list)
+			}
+		}
+		for c := a; c <= b; c++ {
+			for uint64(len(mask)) < c/8+1 {
+				mask = append(mask, 0)
+			}
+			mask[c/8] |= 1 << (c % 8)
+		}
+	}
+	for len(mask)%8 != 0 { // whole unsigned longs
+		mask = append(mask, 0)
+	}
+	return mask, nil
+}
+
+func fieldErrf(field string, err error) error { return fmt.Errorf("%s: %w", field, err) }

@@ -1,0 +1,68 @@
+package integration
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// process.scheduler: the policy and nice value the payload runs with
+// (/proc/self/stat fields 19 (nice) and 41 (policy)).
+func TestProcessScheduler(t *testing.T) {
+	e := newEnv(t)
+	out := e.output(func(s *specs.Spec) {
+		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch, Nice: 7}
+	}, sh(`awk '{print "nice=" $19; print "policy=" $41}' /proc/self/stat`))
+	if !strings.Contains(out, "nice=7") || !strings.Contains(out, "policy=3") {
+		t.Errorf("scheduler SCHED_BATCH nice 7: %q, want nice=7 policy=3 (SCHED_BATCH)", out)
+	}
+}
+
+// process.ioPriority, read back with ioprio_get(IOPRIO_WHO_PROCESS, 0).
+func TestProcessIOPriority(t *testing.T) {
+	e := newEnv(t)
+	out := e.output(probe(t, "252:1:0"), func(s *specs.Spec) {
+		s.Process.IOPriority = &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 6}
+	})
+	want := fmt.Sprintf("252 ok %d", 2<<13|6) // IOPRIO_PRIO_VALUE(BE, 6)
+	if !strings.Contains(out, want) {
+		t.Errorf("ioPriority BE/6: %q, want %q", out, want)
+	}
+}
+
+// process.execCPUAffinity: the payload runs on the final CPUs; exec too.
+func TestProcessExecCPUAffinity(t *testing.T) {
+	e := newEnv(t)
+	aff := func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{Initial: "0", Final: "1"} }
+	out := e.output(aff, sh(`grep Cpus_allowed_list /proc/self/status`))
+	if !strings.Contains(out, "Cpus_allowed_list:\t1\n") {
+		t.Errorf("execCPUAffinity final 1: %q", out)
+	}
+	b := e.bundle(args("sleep", "30"))
+	id, _ := e.startDetached(b)
+	defer e.destroy(id)
+	proc := `{"args":["grep","Cpus_allowed_list","/proc/self/status"],"cwd":"/","env":["PATH=/bin"],"user":{"uid":0,"gid":0},"execCPUAffinity":{"final":"0"}}`
+	pf := e.tempFile("process.json")
+	pf.WriteString(proc)
+	pf.Close()
+	r := e.mustHusk("exec", "-p", pf.Name(), id)
+	if !strings.Contains(r.Stdout, "Cpus_allowed_list:\t0\n") {
+		t.Errorf("exec -p with execCPUAffinity final 0: %q", r.Stdout)
+	}
+	e.mustFail([]string{"execCPUAffinity"}, "run", "--bundle", e.bundle(func(s *specs.Spec) {
+		s.Process.ExecCPUAffinity = &specs.CPUAffinity{Final: "1-x"}
+	}).Dir, e.id())
+}
+
+// linux.personality LINUX32: uname reports a 32-bit machine.
+func TestPersonality(t *testing.T) {
+	e := newEnv(t)
+	out := e.output(func(s *specs.Spec) {
+		s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	}, args("uname", "-m"))
+	if strings.TrimSpace(out) != "i686" {
+		t.Errorf("personality LINUX32: uname -m %q, want i686", out)
+	}
+}
