@@ -229,6 +229,15 @@ func (m *msgBuf) variant(v any) {
 				m.u32(u)
 			}
 		})
+	case [][2]string: // a(ss), e.g. DeviceAllow
+		m.sig("a(ss)")
+		m.array(8, func() {
+			for _, e := range x {
+				m.align(8)
+				m.str(e[0])
+				m.str(e[1])
+			}
+		})
 	default:
 		panic(fmt.Sprintf("dbus: variant of type %T", v))
 	}
@@ -469,6 +478,23 @@ func (c *busConn) stopUnit(name string) (string, error) {
 	return job, nil
 }
 
+// setUnitProperties changes properties of a running unit (runtime only,
+// as runc: not written to /etc).
+func (c *busConn) setUnitProperties(name string, props []property) error {
+	var b msgBuf
+	b.str(name)
+	b.u32(1) // runtime
+	b.array(8, func() {
+		for _, p := range props {
+			b.align(8)
+			b.str(p.name)
+			b.variant(p.value)
+		}
+	})
+	_, err := c.call(systemdPath, systemdIface, "SetUnitProperties", c.dest(), "sba(sv)", b.b)
+	return err
+}
+
 func (c *busConn) resetFailedUnit(name string) error {
 	var b msgBuf
 	b.str(name)
@@ -479,5 +505,5 @@ func (c *busConn) resetFailedUnit(name string) error {
 // property is one unit property for StartTransientUnit.
 type property struct {
 	name  string
-	value any // string, bool, uint64 or []uint32
+	value any // string, bool, uint64, []uint32 or [][2]string (a(ss))
 }
