@@ -94,11 +94,17 @@ func dialSocket(path string, bus bool, deadline time.Time) (*busConn, error) {
 
 func (c *busConn) Close() { unix.Close(c.fd) }
 
-// auth does SASL EXTERNAL with our uid.
+// auth does SASL EXTERNAL with our uid. BEGIN goes in the same write as
+// AUTH (pipelined, as sd-bus clients do), before the OK arrives: systemd
+// 252's server leaves a message that arrives in the same read as BEGIN
+// unprocessed until more data comes (a call sent right after a separate
+// BEGIN write then hangs until the timeout, on a fast host); AUTH+BEGIN
+// in one write are read and handled together, and the first call then
+// arrives on its own.
 func (c *busConn) auth() error {
 	uid := strconv.Itoa(os.Getuid())
 	hex := fmt.Sprintf("%x", uid)
-	if err := c.write([]byte("\x00AUTH EXTERNAL " + hex + "\r\n")); err != nil {
+	if err := c.write([]byte("\x00AUTH EXTERNAL " + hex + "\r\nBEGIN\r\n")); err != nil {
 		return err
 	}
 	line, err := c.readLine()
@@ -108,7 +114,7 @@ func (c *busConn) auth() error {
 	if !strings.HasPrefix(line, "OK ") {
 		return fmt.Errorf("D-Bus authentication refused: %q", line)
 	}
-	return c.write([]byte("BEGIN\r\n"))
+	return nil
 }
 
 func (c *busConn) readLine() (string, error) {

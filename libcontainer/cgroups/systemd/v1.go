@@ -3,11 +3,11 @@ package systemd
 // The systemd driver on cgroup v1 hosts (legacy and hybrid), as runc's
 // systemd LegacyManager: systemd starts the transient scope with the init
 // in it, which creates the scope's cgroup in the hierarchies systemd
-// manages (name=systemd, the controllers it knows: cpu, cpuacct, blkio,
-// memory, devices, pids; the cgroup2 one of a hybrid host); husk creates
-// the same path (<mount>/<slice path>/<unit>) in every other hierarchy
-// (cpuset, freezer, net_cls, perf_event, hugetlb ...) with the fs (v1)
-// driver and moves the init there. The resources go to both: systemd gets
+// manages (name=systemd, the controllers it knows and realizes for the
+// unit, e.g. cpu, memory, devices, pids; the cgroup2 one of a hybrid host);
+// husk creates the same path (<mount>/<slice path>/<unit>) in every other
+// hierarchy (cpuset, freezer, net_cls, perf_event, hugetlb ...) with the
+// fs (v1) driver and moves the init there. The resources go to both: systemd gets
 // them as unit properties (so that it never puts back its own values, on
 // a daemon-reload say), the fs driver writes every field to the files.
 
@@ -92,16 +92,6 @@ func IsLegacyScope(paths map[string]string) bool {
 // Started reports whether the unit exists (started, or loaded).
 func (m *LegacyManager) Started() bool { return m.started }
 
-// systemdManaged lists what systemd creates for a delegated scope on v1
-// (its CGROUP_MASK_V1 and its own hierarchies).
-func systemdManaged(key string) bool {
-	switch key {
-	case "name=systemd", fs.Unified, "cpu", "cpuacct", "blkio", "memory", "devices", "pids":
-		return true
-	}
-	return false
-}
-
 // Apply starts the scope with pid in it (pid -1: later, at the first
 // Join), then joins pid to the hierarchies systemd does not manage and
 // writes the resources.
@@ -120,10 +110,14 @@ func (m *LegacyManager) Apply(pid int) error {
 		return err
 	}
 	m.started = true
-	// The rest (cpuset with its cpus and mems, freezer, ...) as the fs
-	// driver makes them; then every directory once more, in case one of
-	// systemd's was not made by it (a controller it does not know).
-	rest := m.Manager.Subset(func(k string) bool { return !systemdManaged(k) })
+	// What systemd did not make (cpuset with its cpus and mems, freezer,
+	// net_cls, ...; which ones depends on the systemd version and on how
+	// the host mounts its hierarchies: 252 makes no cpuacct directory
+	// where cpuacct is not co-mounted with cpu) is made by the fs driver,
+	// with pid moved in; then pid is written to every directory once
+	// more (a no-op where systemd put it).
+	paths := m.Manager.Paths()
+	rest := m.Manager.Subset(func(k string) bool { return !common.PathExists(paths[k]) })
 	if len(rest.Paths()) > 0 {
 		if err := rest.Apply(pid); err != nil {
 			return err
