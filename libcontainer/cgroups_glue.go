@@ -73,6 +73,10 @@ type cgroupJoin struct {
 // prepare opens the cgroup2 directory for CLONE_INTO_CGROUP.
 func prepareJoin(cg cgroupManager) (*cgroupJoin, error) {
 	j := &cgroupJoin{cg: cg}
+	if cgroups.JoinCreates(cg) {
+		j.pending = true // made when the init joins (a systemd scope)
+		return j, nil
+	}
 	if dir := cg.Paths()[""]; dir != "" {
 		f, err := os.OpenFile(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if errors.Is(err, os.ErrNotExist) {

@@ -8,6 +8,10 @@
 #   SHARED=DIR        where shared/ is (default: ../shared beside the repository)
 #   CGV2_SYSTEMD_RUN=REGEX  integration tests of the second lane, with systemd as the
 #                     guest's PID 1 (default: the systemd driver's; "" skips the lane)
+#   CGV2_SYSTEMD_V1_RUN=REGEX  integration tests of the third lane: systemd as PID 1
+#                     of new namespaces on THIS host when it is cgroup v1
+#                     (tests/systemd-v1.sh; the guest cannot be v1: its
+#                     kernel command line has cgroup_no_v1=all); "" skips it
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,6 +21,7 @@ vm=$shared/cgv2-vm/run-in-vm.sh
 husk=$(realpath "${1:-$repo/husk}")
 run=${CGV2_RUN:-'AppArmor|Cgroup|Pause|Update|Events|TestPs|TestLifecycle|TestExecCgroup|Devices|TestKillAll|TestDeleteForce|TestRunExitStatus'}
 sdrun=${CGV2_SYSTEMD_RUN-'TestSystemd|TestLifecycle'}
+sdv1run=${CGV2_SYSTEMD_V1_RUN-'TestSystemd|Cgroup|Pause|Update|Events|TestPs|TestExecCgroup|TestKillAll|TestDeleteForce|TestLifecycle'}
 
 if [ ! -x "$vm" ]; then
 	echo "cgv2: $vm not found (shared/ is expected beside the repository); skipped" >&2
@@ -38,4 +43,9 @@ cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test
 if [ -n "$sdrun" ]; then
 	echo "cgv2: pure cgroup v2 guest with systemd as PID 1: integration tests matching '$sdrun'"
 	CGV2_VM_INIT=systemd CGV2_VM_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$vm" "cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test.run '$sdrun' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS|panic)|_test.go:' ; exit \${PIPESTATUS[0]}"
+fi
+
+if [ -n "$sdv1run" ] && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+	echo "cgv2: cgroup v1 host, systemd as PID 1 of new namespaces (tests/systemd-v1.sh): integration tests matching '$sdv1run'"
+	SDV1_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$here/systemd-v1.sh" "cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test.run '$sdv1run' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS|panic)|_test.go:' ; exit \${PIPESTATUS[0]}"
 fi

@@ -1,7 +1,8 @@
 // Package cgroups is husk's cgroup library: the Manager interface, the
 // choice of driver for the host layout, and what a "cgroup" mount shows
 // inside the container. The drivers live in sub-packages: fs (cgroup v1,
-// also on hybrid hosts), fs2 (cgroup v2) and systemd (a stub for now);
+// also on hybrid hosts), fs2 (cgroup v2) and systemd (transient scopes, on
+// v2 over fs2 and on v1 over fs);
 // the shared helpers in common.
 //
 // Typical use by the runtime:
@@ -83,6 +84,8 @@ type Manager interface {
 var (
 	_ Manager = (*fs.Manager)(nil)
 	_ Manager = (*fs2.Manager)(nil)
+	_ Manager = (*systemd.Manager)(nil)
+	_ Manager = (*systemd.LegacyManager)(nil)
 )
 
 // TaskFiles returns, for a cgroup v1 (or hybrid) manager, the "tasks" file
@@ -95,10 +98,26 @@ var (
 // directory (Paths()[""]) is joined with clone3(CLONE_INTO_CGROUP) or
 // Join. It returns nil for cgroup v2 managers.
 func TaskFiles(m Manager) []string {
-	if fm, ok := m.(*fs.Manager); ok {
+	switch fm := m.(type) {
+	case *fs.Manager:
 		return fm.TaskFiles()
+	case *systemd.LegacyManager:
+		return fm.TaskFiles() // nil until the unit is started
 	}
 	return nil
+}
+
+// JoinCreates reports whether the init's join creates the container's
+// cgroups (a systemd scope not started yet): nothing can be opened or
+// bind-mounted before that join.
+func JoinCreates(m Manager) bool {
+	switch sm := m.(type) {
+	case *systemd.Manager:
+		return !sm.Started()
+	case *systemd.LegacyManager:
+		return !sm.Started()
+	}
+	return false
 }
 
 // Re-exported types of package common.
@@ -166,6 +185,13 @@ func NewWithLayout(l *Layout, cfg *configs.Cgroup) (Manager, error) {
 		return nil, errors.New("cgroups: no cgroup configuration")
 	}
 	if cfg.Systemd {
+		if l.Mode != common.Unified {
+			m, err := systemd.NewLegacy(l, cfg.Path, cfg.Name, cfg.Resources)
+			if err != nil {
+				return nil, err
+			}
+			return m, nil
+		}
 		m, err := systemd.New(l, cfg.Path, cfg.Name, cfg.Resources)
 		if err != nil {
 			return nil, err
@@ -218,6 +244,13 @@ func LoadWithLayout(l *Layout, paths map[string]string) (Manager, error) {
 			return m, nil
 		}
 		m, err := fs2.Load(l, dir)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	if systemd.IsLegacyScope(paths) {
+		m, err := systemd.LoadLegacy(l, paths)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/husk-runtime/husk/libcontainer/cgroups/common"
+	"github.com/husk-runtime/husk/libcontainer/cgroups/systemd"
 	"github.com/husk-runtime/husk/libcontainer/configs"
 )
 
@@ -60,9 +61,14 @@ func TestNewLoad(t *testing.T) {
 	if _, err := LoadWithLayout(v2, nil); err == nil {
 		t.Fatal("empty paths")
 	}
-	// Systemd on a v1 layout: a clear error.
-	_, err = NewWithLayout(l, &configs.Cgroup{Systemd: true, Path: "system.slice:husk:c1"})
-	if err == nil || !strings.Contains(err.Error(), "systemd cgroup driver needs a pure cgroup v2 host") {
+	// Systemd on a v1 layout: the v1 scope driver (here: a clear error
+	// where systemd is not the init).
+	sm, err := NewWithLayout(l, &configs.Cgroup{Systemd: true, Path: "system.slice:husk:c1"})
+	if err == nil {
+		if _, ok := sm.(*systemd.LegacyManager); !ok || sm.Paths()["memory"] != "/sys/fs/cgroup/memory/system.slice/husk-c1.scope" {
+			t.Fatalf("systemd on v1: %T %v", sm, sm.Paths())
+		}
+	} else if !strings.Contains(err.Error(), "systemd is not running") {
 		t.Fatal(err)
 	}
 	// Resources checked up front, naming the field.

@@ -51,8 +51,11 @@ const freshFlags = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 // cgroup v2: without a cgroup namespace a bind of the container's cgroup
 // directory, with one a fresh cgroup2 mount.
 func ContainerMounts(m Manager, cgroupns bool) []Mount {
-	if sm, ok := m.(*systemd.Manager); ok {
+	switch sm := m.(type) {
+	case *systemd.Manager:
 		m = sm.Manager // the scope's cgroup2 directory
+	case *systemd.LegacyManager:
+		m = sm.Manager // the scope's v1 directories
 	}
 	switch mm := m.(type) {
 	case *fs2.Manager:

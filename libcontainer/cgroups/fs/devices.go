@@ -307,3 +307,36 @@ func setDevices(dir string, r *specs.LinuxResources) error {
 	}
 	return nil
 }
+
+// DeviceAllow is one allowed exception of a deny-all devices cgroup
+// (Major, Minor -1: any).
+type DeviceAllow struct {
+	Type         byte // 'b' or 'c'
+	Major, Minor int64
+	Access       string
+}
+
+// DeviceAllowList evaluates rules as Set does (from deny-all, in order).
+// allowAll reports a default-allow result; denies then says whether it has
+// deny exceptions (which an allow list cannot express). Otherwise allow is
+// the sorted list of allowed exceptions.
+func DeviceAllowList(rules []specs.LinuxDeviceCgroup) (allowAll, denies bool, allow []DeviceAllow, err error) {
+	s, err := targetState(rules)
+	if err != nil {
+		return false, false, nil, err
+	}
+	if s.allowAll {
+		for _, p := range s.rules {
+			if p != 0 {
+				return true, true, nil, nil
+			}
+		}
+		return true, false, nil, nil
+	}
+	for _, k := range sortedKeys(s.rules) {
+		if p := s.rules[k]; p != 0 {
+			allow = append(allow, DeviceAllow{Type: k.typ, Major: k.major, Minor: k.minor, Access: p.String()})
+		}
+	}
+	return false, false, allow, nil
+}

@@ -515,3 +515,16 @@ func (m *Manager) OOMKillCount() (uint64, error) {
 	}
 	return common.GetKeyValue(dir, "memory.oom_control", "oom_kill")
 }
+
+// Subset returns a manager of the same container restricted to the paths
+// keep accepts (controller names, "name=systemd", Unified). The systemd
+// driver uses it for the hierarchies systemd does not manage.
+func (m *Manager) Subset(keep func(key string) bool) *Manager {
+	s := &Manager{layout: m.layout, paths: make(map[string]string, len(m.paths)), res: m.res}
+	for k, v := range m.paths {
+		if keep(k) {
+			s.paths[k] = v
+		}
+	}
+	return s
+}

@@ -94,11 +94,17 @@ func dialSocket(path string, bus bool, deadline time.Time) (*busConn, error) {
 
 func (c *busConn) Close() { unix.Close(c.fd) }
 
-// auth does SASL EXTERNAL with our uid.
+// auth does SASL EXTERNAL with our uid. BEGIN goes in the same write as
+// AUTH (pipelined, as sd-bus clients do), before the OK arrives: systemd
+// 252's server leaves a message that arrives in the same read as BEGIN
+// unprocessed until more data comes (a call sent right after a separate
+// BEGIN write then hangs until the timeout, on a fast host); AUTH+BEGIN
+// in one write are read and handled together, and the first call then
+// arrives on its own.
 func (c *busConn) auth() error {
 	uid := strconv.Itoa(os.Getuid())
 	hex := fmt.Sprintf("%x", uid)
-	if err := c.write([]byte("\x00AUTH EXTERNAL " + hex + "\r\n")); err != nil {
+	if err := c.write([]byte("\x00AUTH EXTERNAL " + hex + "\r\nBEGIN\r\n")); err != nil {
 		return err
 	}
 	line, err := c.readLine()
@@ -108,7 +114,7 @@ func (c *busConn) auth() error {
 	if !strings.HasPrefix(line, "OK ") {
 		return fmt.Errorf("D-Bus authentication refused: %q", line)
 	}
-	return c.write([]byte("BEGIN\r\n"))
+	return nil
 }
 
 func (c *busConn) readLine() (string, error) {
@@ -227,6 +233,15 @@ func (m *msgBuf) variant(v any) {
 		m.array(4, func() {
 			for _, u := range x {
 				m.u32(u)
+			}
+		})
+	case [][2]string: // a(ss), e.g. DeviceAllow
+		m.sig("a(ss)")
+		m.array(8, func() {
+			for _, e := range x {
+				m.align(8)
+				m.str(e[0])
+				m.str(e[1])
 			}
 		})
 	default:
@@ -469,6 +484,23 @@ func (c *busConn) stopUnit(name string) (string, error) {
 	return job, nil
 }
 
+// setUnitProperties changes properties of a running unit (runtime only,
+// as runc: not written to /etc).
+func (c *busConn) setUnitProperties(name string, props []property) error {
+	var b msgBuf
+	b.str(name)
+	b.u32(1) // runtime
+	b.array(8, func() {
+		for _, p := range props {
+			b.align(8)
+			b.str(p.name)
+			b.variant(p.value)
+		}
+	})
+	_, err := c.call(systemdPath, systemdIface, "SetUnitProperties", c.dest(), "sba(sv)", b.b)
+	return err
+}
+
 func (c *busConn) resetFailedUnit(name string) error {
 	var b msgBuf
 	b.str(name)
@@ -479,5 +511,5 @@ func (c *busConn) resetFailedUnit(name string) error {
 // property is one unit property for StartTransientUnit.
 type property struct {
 	name  string
-	value any // string, bool, uint64 or []uint32
+	value any // string, bool, uint64, []uint32 or [][2]string (a(ss))
 }

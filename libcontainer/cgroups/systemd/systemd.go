@@ -4,7 +4,8 @@
 // slice), with Delegate=yes; resources are given to systemd as unit
 // properties where systemd knows them and written to the cgroup v2 files
 // by the fs2 driver, which also does everything else (device filter,
-// freeze, kill, stats). cgroup v2 only.
+// freeze, kill, stats). On cgroup v1 hosts (legacy, hybrid) the
+// LegacyManager of v1.go does the same with the fs (v1) driver.
 //
 // A scope cannot exist without a process: the unit is started when the
 // first process joins (Apply or Join with the container's init), so the
@@ -17,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -45,30 +45,12 @@ func Running() bool {
 // path is "slice:prefix:name" ("" for system.slice:husk:<name>).
 func New(l *common.Layout, path, name string, r *specs.LinuxResources) (*Manager, error) {
 	if l.Mode != common.Unified {
-		return nil, errors.New("cgroups: the systemd cgroup driver needs a pure cgroup v2 host (this one has v1 hierarchies)")
+		return nil, errors.New("cgroups: the systemd cgroup v2 driver needs a pure cgroup v2 host (this one has v1 hierarchies: NewLegacy)")
 	}
 	if !Running() {
-		return nil, errors.New("cgroups: --systemd-cgroup: systemd is not running on this host (no /run/systemd/system)")
+		return nil, errNotRunning
 	}
-	slice, prefix, unitName := "system.slice", "husk", name
-	if path != "" {
-		parts := strings.Split(path, ":")
-		if len(parts) != 3 {
-			return nil, fmt.Errorf("cgroups: cgroupsPath %q is not of the form \"slice:prefix:name\"", path)
-		}
-		if parts[0] != "" {
-			slice = parts[0]
-		}
-		prefix, unitName = parts[1], parts[2]
-	}
-	if strings.HasSuffix(unitName, ".slice") {
-		return nil, fmt.Errorf("cgroups: cgroupsPath %q: a slice as the container's unit is %w", path, common.ErrNotImplemented)
-	}
-	unit := unitName + ".scope"
-	if prefix != "" {
-		unit = prefix + "-" + unit
-	}
-	slicePath, err := expandSlice(slice)
+	slice, unit, slicePath, err := resolveUnit(path, name)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +59,39 @@ func New(l *common.Layout, path, name string, r *specs.LinuxResources) (*Manager
 		return nil, err
 	}
 	return &Manager{Manager: inner, unit: unit, slice: slice, desc: "husk container " + name, res: r}, nil
+}
+
+var errNotRunning = errors.New("cgroups: --systemd-cgroup: systemd is not running on this host (no /run/systemd/system)")
+
+// resolveUnit parses cgroupsPath "slice:prefix:name" ("" for
+// system.slice:husk:<name>) into the slice, the scope unit's name and the
+// slice's cgroup path ("/system.slice").
+func resolveUnit(path, name string) (slice, unit, slicePath string, err error) {
+	slice, prefix, unitName := "system.slice", "husk", name
+	if path != "" {
+		parts := strings.Split(path, ":")
+		if len(parts) != 3 {
+			return "", "", "", fmt.Errorf("cgroups: linux.cgroupsPath %q is not of the form \"slice:prefix:name\" (--systemd-cgroup)", path)
+		}
+		if parts[0] != "" {
+			slice = parts[0]
+		}
+		prefix, unitName = parts[1], parts[2]
+	}
+	if unitName == "" || strings.Contains(unitName, "/") {
+		return "", "", "", fmt.Errorf("cgroups: linux.cgroupsPath %q: invalid unit name %q", path, unitName)
+	}
+	if strings.HasSuffix(unitName, ".slice") {
+		return "", "", "", fmt.Errorf("cgroups: linux.cgroupsPath %q: a slice as the container's unit is %w", path, common.ErrNotImplemented)
+	}
+	unit = unitName + ".scope"
+	if prefix != "" {
+		unit = prefix + "-" + unit
+	}
+	if slicePath, err = expandSlice(slice); err != nil {
+		return "", "", "", fmt.Errorf("cgroups: linux.cgroupsPath %q: %w", path, err)
+	}
+	return slice, unit, slicePath, nil
 }
 
 // Load re-creates the manager of a started scope from its directory.
@@ -146,29 +161,8 @@ func unitProperties(r *specs.LinuxResources) []property {
 
 // start creates the scope with pid in it and waits for systemd's job.
 func (m *Manager) start(pid int) error {
-	c, err := dialBus(time.Now().Add(30 * time.Second))
-	if err != nil {
-		return fmt.Errorf("cgroups: %w", err)
-	}
-	defer c.Close()
-	if err := c.subscribe(); err != nil {
-		return fmt.Errorf("cgroups: %w", err)
-	}
-	props := append([]property{
-		{"Slice", m.slice}, {"Description", m.desc}, {"PIDs", []uint32{uint32(pid)}},
-		{"Delegate", true}, {"DefaultDependencies", false},
-		{"MemoryAccounting", true}, {"CPUAccounting", true}, {"IOAccounting", true}, {"TasksAccounting", true},
-	}, unitProperties(m.res)...)
-	job, err := c.startTransientUnit(m.unit, "replace", props)
-	if err != nil {
-		return fmt.Errorf("cgroups: start unit %s: %w", m.unit, err)
-	}
-	result, err := c.waitJob(job)
-	if err != nil {
-		return fmt.Errorf("cgroups: start unit %s: %w", m.unit, err)
-	}
-	if result != "done" {
-		return fmt.Errorf("cgroups: start unit %s: job %s", m.unit, result)
+	if err := startScope(m.unit, m.slice, m.desc, pid, unitProperties(m.res), "IOAccounting"); err != nil {
+		return err
 	}
 	m.started = true
 	return nil
@@ -213,21 +207,16 @@ func (m *Manager) Destroy() error {
 		return nil
 	}
 	if m.unit != "" {
-		if c, err := dialBus(time.Now().Add(30 * time.Second)); err == nil {
-			if c.subscribe() == nil {
-				if job, err := c.stopUnit(m.unit); err == nil {
-					_, _ = c.waitJob(job)
-				}
-			}
-			_ = c.resetFailedUnit(m.unit)
-			c.Close()
-		}
+		stopScope(m.unit)
 	}
 	if err := m.Manager.Destroy(); err != nil && !errors.Is(err, unix.ENOENT) {
 		return err
 	}
 	return nil
 }
+
+// Started reports whether the unit exists (started, or loaded).
+func (m *Manager) Started() bool { return m.started }
 
 // Exists reports whether the scope's cgroup exists.
 func (m *Manager) Exists() bool { return m.Manager.Exists() }
