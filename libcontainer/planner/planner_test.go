@@ -318,3 +318,45 @@ func TestIdmappedMount(t *testing.T) {
 		}
 	}
 }
+
+// A read-only "cgroup" mount is remounted after pivot_root. Without a
+// cgroup of the container's own (rootless), the mount there is not
+// husk's, and its atime (locked in a user namespace) is not touched.
+func TestCgroupMountRemountFlags(t *testing.T) {
+	remount := func(o *Options) int64 {
+		cfg := baseConfig()
+		cfg.Mounts = append(cfg.Mounts, &configs.Mount{Source: "cgroup", Destination: "/sys/fs/cgroup", Device: "cgroup",
+			Flags: unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RELATIME})
+		o.Mode, o.FifoFd = ModeCreate, 3
+		r, err := Build(cfg, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := r.Plan.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops, err := initplan.Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range ops {
+			if op.Code == initplan.OpRemount && op.Str(0) == "/sys/fs/cgroup" {
+				return op.Args[1].Int
+			}
+		}
+		t.Fatal("no remount of /sys/fs/cgroup")
+		return 0
+	}
+	want := int64(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	if got := remount(&Options{}); got != want {
+		t.Errorf("no cgroup: remount flags %#x, want %#x", got, want)
+	}
+	v1 := func(bool) []CgroupMount {
+		return []CgroupMount{{Source: "tmpfs", FSType: "tmpfs", Data: "mode=755"},
+			{Source: "/sys/fs/cgroup/memory/c", Dest: "memory", FSType: "bind", Flags: unix.MS_BIND | unix.MS_REC}}
+	}
+	if got := remount(&Options{CgroupMounts: v1}); got != want|unix.MS_RELATIME {
+		t.Errorf("v1 hierarchies: remount flags %#x, want %#x", got, want|unix.MS_RELATIME)
+	}
+}

@@ -171,6 +171,14 @@ func planCgroupMount(p *initplan.Plan, cfg *configs.Config, m *configs.Mount, o 
 		p.Add(initplan.OpMount, initplan.S(src), initplan.S(dst), initplan.S(fstype), initplan.U(uint64(flags)),
 			initplan.S(data), initplan.I(0), initplan.U64s(prop), initplan.I(0), initplan.I(0), initplan.I(-1), initplan.U(opts))
 	}
+	if len(pieces) == 0 {
+		// No cgroup of its own (rootless): what the rootfs has there
+		// (the host's tmpfs, through a /sys rbind) is only made
+		// read-only; its atime, which husk did not choose and which a
+		// user namespace cannot change (systemd mounts it strictatime),
+		// is left as it is.
+		base &^= unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
+	}
 	single := len(pieces) == 1
 	for _, c := range pieces {
 		dst := path.Join(m.Destination, c.Dest)
