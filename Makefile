@@ -90,6 +90,7 @@ conformance:
 bench: deps husk
 	$(SHARED)/bench/bench.sh $(abspath $(BINARY)) runc
 	$(SHARED)/bench/bench.sh $(abspath $(BINARY)) crun
+	tests/bench-cgroups.sh $(abspath $(BINARY)) runc crun
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
