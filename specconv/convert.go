@@ -238,6 +238,13 @@ func convertLinuxMisc(l *specs.Linux, c *configs.Config) error {
 		p := *per
 		c.Personality = &p
 	}
+	if mp := l.MemoryPolicy; mp != nil {
+		if err := checkMemoryPolicy("linux.memoryPolicy", mp); err != nil {
+			return err
+		}
+		p := *mp
+		c.MemoryPolicy = &p
+	}
 	if l.MountLabel != "" {
 		if err := checkSELinux("linux.mountLabel", l.MountLabel); err != nil {
 			return err

@@ -335,6 +335,16 @@ func TestToConfigErrors(t *testing.T) {
 		{"rootfs propagation no-pivot", Options{NoPivotRoot: true}, func(s *specs.Spec, _ string) {
 			s.Linux.RootfsPropagation = "rprivate"
 		}, `linux.rootfsPropagation: "rprivate" is not safe without pivot_root (--no-pivot)`},
+		{"memoryPolicy mode", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: "MPOL_X"}
+		}, `linux.memoryPolicy.mode: unknown mode "MPOL_X"`},
+		{"memoryPolicy nodes", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolInterleave}
+		}, "linux.memoryPolicy.nodes: required for MPOL_INTERLEAVE"},
+		{"memoryPolicy flags", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0",
+				Flags: []specs.MemoryPolicyFlagType{specs.MpolFStaticNodes, specs.MpolFRelativeNodes}}
+		}, "linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES cannot be combined"},
 		{"personality", Options{}, func(s *specs.Spec, _ string) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "X"} },
 			`linux.personality.domain: unknown domain "X" (want LINUX or LINUX32)`},
 		{"masked relative", Options{}, func(s *specs.Spec, _ string) { s.Linux.MaskedPaths = []string{"/a", "proc/kcore"} },
@@ -374,9 +384,6 @@ func TestToConfigErrors(t *testing.T) {
 		{"netDevices", Options{}, func(s *specs.Spec, _ string) {
 			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}}
 		}, "linux.netDevices: not supported"},
-		{"memoryPolicy", Options{}, func(s *specs.Spec, _ string) {
-			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0"}
-		}, "linux.memoryPolicy: not supported"},
 		{"personality flags", Options{}, func(s *specs.Spec, _ string) {
 			s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux, Flags: []specs.LinuxPersonalityFlag{"X"}}
 		}, "linux.personality.flags: not supported"},

@@ -31,6 +31,7 @@ func fastConfig(d *fastDec, v any, c *configs.Config) {
 	getSlice(o, "ReadonlyPaths", &c.ReadonlyPaths, toStr)
 	getMap(o, "Sysctl", &c.Sysctl, toStr)
 	getPtr(o, "Personality", &c.Personality, fastPersonality)
+	getPtr(o, "MemoryPolicy", &c.MemoryPolicy, fastMemoryPolicy)
 	get(o, "MountLabel", &c.MountLabel, toStr)
 	getMapK(o, "Hooks", &c.Hooks, fastCfgHookList)
 	getPtr(o, "Process", &c.Process, fastCfgProcess)

@@ -120,6 +120,60 @@ func checkIOPriority(f string, p *specs.LinuxIOPriority) error {
 	return nil
 }
 
+// KnownMemoryPolicyModes and KnownMemoryPolicyFlags are what
+// checkMemoryPolicy accepts (for `husk features`).
+func KnownMemoryPolicyModes() []string {
+	return []string{string(specs.MpolDefault), string(specs.MpolBind), string(specs.MpolInterleave),
+		string(specs.MpolWeightedInterleave), string(specs.MpolPreferred), string(specs.MpolPreferredMany),
+		string(specs.MpolLocal)}
+}
+
+func KnownMemoryPolicyFlags() []string {
+	return []string{string(specs.MpolFNumaBalancing), string(specs.MpolFRelativeNodes), string(specs.MpolFStaticNodes)}
+}
+
+// checkMemoryPolicy validates linux.memoryPolicy as set_mempolicy(2)
+// would, so that a bad one is named before anything is made.
+func checkMemoryPolicy(f string, mp *specs.LinuxMemoryPolicy) error {
+	switch mp.Mode {
+	case specs.MpolDefault, specs.MpolLocal:
+		if mp.Nodes != "" {
+			return fieldErr(f+".nodes", "must be empty for %s", string(mp.Mode))
+		}
+	case specs.MpolPreferred: // no nodes: allocate on the local node
+	case specs.MpolBind, specs.MpolInterleave, specs.MpolWeightedInterleave, specs.MpolPreferredMany:
+		if mp.Nodes == "" {
+			return fieldErr(f+".nodes", "required for %s", string(mp.Mode))
+		}
+	case "":
+		return fieldErr(f+".mode", "required")
+	default:
+		return fieldErr(f+".mode", "unknown mode %q", string(mp.Mode))
+	}
+	if _, err := ParseCPUList(mp.Nodes); err != nil {
+		return fieldErr(f+".nodes", "invalid node list %q", mp.Nodes)
+	}
+	var static, relative bool
+	for i, fl := range mp.Flags {
+		switch fl {
+		case specs.MpolFStaticNodes:
+			static = true
+		case specs.MpolFRelativeNodes:
+			relative = true
+		case specs.MpolFNumaBalancing:
+		default:
+			return fieldErr(idx(f+".flags", i), "unknown flag %q", string(fl))
+		}
+	}
+	if static && relative {
+		return fieldErr(f+".flags", "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES cannot be combined")
+	}
+	if (static || relative) && (mp.Mode == specs.MpolDefault || mp.Mode == specs.MpolLocal) {
+		return fieldErr(f+".flags", "node flags need a node list, %s has none", string(mp.Mode))
+	}
+	return nil
+}
+
 // MaxCPUs bounds the CPU numbers of a CPU list (the kernel's NR_CPUS limit).
 const MaxCPUs = 8192
 

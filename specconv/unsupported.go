@@ -36,8 +36,6 @@ func unsupported(s *specs.Spec) error {
 		return notSupported("linux.intelRdt")
 	case len(l.NetDevices) > 0:
 		return notSupported("linux.netDevices")
-	case l.MemoryPolicy != nil:
-		return notSupported("linux.memoryPolicy")
 	case l.Personality != nil && len(l.Personality.Flags) > 0:
 		// runc ignores them with a warning; no flag is defined by the spec.
 		return notSupported("linux.personality.flags")

@@ -49,8 +49,10 @@ func currentFeatures() *features.Features {
 			Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &t, SystemdUser: &f, Rdma: &f},
 			Seccomp: &features.Seccomp{Enabled: &t, Actions: sc.Actions, Operators: sc.Operators, Archs: sc.Archs,
 				KnownFlags: sc.KnownFlags, SupportedFlags: sc.SupportedFlags},
-			Apparmor:        &features.Apparmor{Enabled: &f},
-			Selinux:         &features.Selinux{Enabled: &f},
+			// compiled in (spec: unrelated to whether the host has the LSM)
+			Apparmor:        &features.Apparmor{Enabled: &t},
+			Selinux:         &features.Selinux{Enabled: &t},
+			MemoryPolicy:    &features.MemoryPolicy{Modes: specconv.KnownMemoryPolicyModes(), Flags: specconv.KnownMemoryPolicyFlags()},
 			IntelRdt:        &features.IntelRdt{Enabled: &f},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}}, // libcontainer/idmap
 			NetDevices:      &features.NetDevices{Enabled: &f},

@@ -163,6 +163,7 @@ type Config struct {
 	ReadonlyPaths   []string
 	Sysctl          map[string]string
 	Personality     *specs.LinuxPersonality
+	MemoryPolicy    *specs.LinuxMemoryPolicy
 	MountLabel      string
 	Hooks           Hooks
 	Process         *Process

@@ -100,7 +100,8 @@ const (
 	OpRootHostNs  uint32 = 71 // s rootfs (absolute host path): use it in the runtime's mount namespace (no propagation change, no self-bind)
 	OpChroot      uint32 = 72 // s path ("" = the prepared rootfs): chroot, chdir /
 	OpCgroupSync  uint32 = 73 // (none): send SyncCgroup, wait for SyncAck (the parent joined this process to its cgroups)
-	OpMaxOp       uint32 = 74
+	OpMemPolicy   uint32 = 74 // i mode | mode flags, b node mask (unsigned longs): set_mempolicy
+	OpMaxOp       uint32 = 75
 )
 
 // Mount option bits (OpMount's last arg).
@@ -143,4 +144,5 @@ var OpNames = map[uint32]string{
 	OpCloseFds: "close-fds", OpReady: "ready", OpWaitStart: "wait-start", OpExec: "exec",
 	OpLabel: "label", OpKeyring: "keyring", OpOOMScoreAdj: "oom-score-adj", OpDupStdio: "dup-stdio",
 	OpRootHostNs: "root-host-ns", OpChroot: "chroot", OpCgroupSync: "cgroup-sync",
+	OpMemPolicy: "mempolicy",
 }

@@ -48,6 +48,7 @@ func everyOp() *initplan.Plan {
 	p.Add(initplan.OpScheduler, I(0), I(0), I(0), I(0), I(0), I(0), I(0))
 	p.Add(initplan.OpIOPrio, I(2), I(4))
 	p.Add(initplan.OpAffinity, initplan.B([]byte{1}))
+	p.Add(initplan.OpMemPolicy, I(3), initplan.U64s([]uint64{1}))
 	p.Add(initplan.OpUmask, I(0o22))
 	p.Add(initplan.OpNoNewPrivs)
 	p.Add(initplan.OpCapBounding, I(-1))

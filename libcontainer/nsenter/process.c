@@ -87,6 +87,16 @@ void op_ioprio(const struct plan_op *op)
 		die("failed to set io priority: %s", errtext(errno));
 }
 
+void op_mempolicy(const struct plan_op *op)
+{
+	/* maxnode: the mask's bits; the kernel reads maxnode-1 of them */
+	unsigned long maxnode = (unsigned long)ARG_LEN(op, 1) * 8 + 1;
+
+	if (syscall(SYS_set_mempolicy, (int)ARG_I(op, 0), ARG_LEN(op, 1) ? ARG_P(op, 1) : NULL,
+		    ARG_LEN(op, 1) ? maxnode : 0) < 0)
+		die("set_mempolicy (linux.memoryPolicy): %s", errtext(errno));
+}
+
 void op_affinity(const struct plan_op *op)
 {
 	if (syscall(SYS_sched_setaffinity, 0, (size_t)ARG_LEN(op, 0), ARG_P(op, 0)) < 0)

@@ -360,3 +360,36 @@ func TestCgroupMountRemountFlags(t *testing.T) {
 		t.Errorf("v1 hierarchies: remount flags %#x, want %#x", got, want|unix.MS_RELATIME)
 	}
 }
+
+// linux.memoryPolicy: mode|flags and the node mask in unsigned longs.
+func TestMemPolicyOp(t *testing.T) {
+	cfg := baseConfig()
+	cfg.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolInterleave, Nodes: "0,65-66",
+		Flags: []specs.MemoryPolicyFlagType{specs.MpolFStaticNodes}}
+	r, err := Build(cfg, &Options{Mode: ModeCreate, FifoFd: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Plan.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := initplan.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range ops {
+		if op.Code != initplan.OpMemPolicy {
+			continue
+		}
+		if op.Args[0].Int != 3|1<<15 {
+			t.Errorf("mode %#x, want MPOL_INTERLEAVE|MPOL_F_STATIC_NODES", op.Args[0].Int)
+		}
+		want := []byte{1, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0}
+		if string(op.Args[1].Bytes) != string(want) {
+			t.Errorf("node mask %v, want %v", op.Args[1].Bytes, want)
+		}
+		return
+	}
+	t.Fatal("no mempolicy op")
+}

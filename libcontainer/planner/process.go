@@ -1,10 +1,12 @@
 package planner
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/husk-runtime/husk/libcontainer/configs"
@@ -57,6 +59,11 @@ func planProcess(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o
 	}
 	if io := proc.IOPriority; io != nil {
 		p.Add(initplan.OpIOPrio, initplan.I(ioprioClass(string(io.Class))), initplan.I(int64(io.Priority)))
+	}
+	if mp := cfg.MemoryPolicy; mp != nil {
+		if err := addMemPolicy(p, mp); err != nil {
+			return err
+		}
 	}
 	if proc.NoNewPrivileges {
 		p.Add(initplan.OpNoNewPrivs)
@@ -212,3 +219,43 @@ func cpuMask(list string) ([]byte, error) {
 }
 
 func fieldErrf(field string, err error) error { return fmt.Errorf("%s: %w", field, err) }
+
+// Memory policy modes and mode flags (linux/mempolicy.h).
+var (
+	mpolModes = map[string]int64{
+		"MPOL_DEFAULT": 0, "MPOL_PREFERRED": 1, "MPOL_BIND": 2, "MPOL_INTERLEAVE": 3,
+		"MPOL_LOCAL": 4, "MPOL_PREFERRED_MANY": 5, "MPOL_WEIGHTED_INTERLEAVE": 6,
+	}
+	mpolFlags = map[string]int64{
+		"MPOL_F_NUMA_BALANCING": 1 << 13, "MPOL_F_RELATIVE_NODES": 1 << 14, "MPOL_F_STATIC_NODES": 1 << 15,
+	}
+)
+
+// addMemPolicy emits linux.memoryPolicy (validated by specconv) as one
+// set_mempolicy: mode|flags and the node mask in unsigned longs.
+func addMemPolicy(p *initplan.Plan, mp *specs.LinuxMemoryPolicy) error {
+	mode, ok := mpolModes[string(mp.Mode)]
+	if !ok {
+		return fmt.Errorf("linux.memoryPolicy.mode: unknown mode %q", mp.Mode)
+	}
+	for _, f := range mp.Flags {
+		v, ok := mpolFlags[string(f)]
+		if !ok {
+			return fmt.Errorf("linux.memoryPolicy.flags: unknown flag %q", f)
+		}
+		mode |= v
+	}
+	var mask []uint64
+	if mp.Nodes != "" {
+		b, err := cpuMask(mp.Nodes)
+		if err != nil {
+			return fmt.Errorf("linux.memoryPolicy.nodes: invalid node list %q", mp.Nodes)
+		}
+		mask = make([]uint64, len(b)/8)
+		for i := range mask {
+			mask[i] = binary.LittleEndian.Uint64(b[i*8:])
+		}
+	}
+	p.Add(initplan.OpMemPolicy, initplan.I(mode), initplan.U64s(mask))
+	return nil
+}
