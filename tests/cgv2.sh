@@ -12,6 +12,10 @@
 #                     of new namespaces on THIS host when it is cgroup v1
 #                     (tests/systemd-v1.sh; the guest cannot be v1: its
 #                     kernel command line has cgroup_no_v1=all); "" skips it
+#   CGV2_SELINUX_RUN=REGEX  integration tests of the fourth lane: the guest booted
+#                     with security=selinux (instead of AppArmor), Debian's
+#                     refpolicy (selinux-policy-default) loaded, permissive;
+#                     "" skips it
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +25,7 @@ vm=$shared/cgv2-vm/run-in-vm.sh
 husk=$(realpath "${1:-$repo/husk}")
 run=${CGV2_RUN:-'AppArmor|Cgroup|Pause|Update|Events|TestPs|TestLifecycle|TestExecCgroup|Devices|TestKillAll|TestDeleteForce|TestRunExitStatus'}
 sdrun=${CGV2_SYSTEMD_RUN-'TestSystemd|TestLifecycle'}
+serun=${CGV2_SELINUX_RUN-'TestSELinux|TestLSM'}
 sdv1run=${CGV2_SYSTEMD_V1_RUN-'TestSystemd|Cgroup|Pause|Update|Events|TestPs|TestExecCgroup|TestKillAll|TestDeleteForce|TestLifecycle'}
 
 if [ ! -x "$vm" ]; then
@@ -48,4 +53,16 @@ fi
 if [ -n "$sdv1run" ] && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
 	echo "cgv2: cgroup v1 host, systemd as PID 1 of new namespaces (tests/systemd-v1.sh): integration tests matching '$sdv1run'"
 	SDV1_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$here/systemd-v1.sh" "cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test.run '$sdv1run' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS|panic)|_test.go:' ; exit \${PIPESTATUS[0]}"
+fi
+
+if [ -n "$serun" ]; then
+	if [ ! -f /etc/selinux/default/policy/policy.33 ] || ! command -v load_policy >/dev/null; then
+		echo "cgv2: SELinux lane skipped: no policy (apt-get install selinux-policy-default policycoreutils; make deps does)" >&2
+	else
+		echo "cgv2: guest with SELinux (security=selinux, Debian's policy, permissive): integration tests matching '$serun'"
+		CGV2_VM_INIT=shell CGV2_VM_APPEND="security=selinux enforcing=0" CGV2_VM_TIMEOUT=${CGV2_VM_TIMEOUT:-900} "$vm" "set -e
+mountpoint -q /sys/fs/selinux || mount -t selinuxfs selinuxfs /sys/fs/selinux
+load_policy
+cd '$repo/integration' && HUSK_BINARY='$husk' '$repo/bin/integration.test' -test.run '$serun' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS|panic)|_test.go:' ; exit \${PIPESTATUS[0]}"
+	fi
 fi

@@ -190,11 +190,12 @@ void op_proc_write(const struct plan_op *op)
 void op_label(const struct plan_op *op)
 {
 	const char *attr = ARG_S(op, 0), *val = ARG_S(op, 1);
-	char rel[128], what[160];
+	char rel[128], what[512];
 
 	if (!clean_rel(attr) || snprintf(rel, sizeof(rel), "thread-self/attr/%s", attr) >= (int)sizeof(rel))
 		die("write /proc/thread-self/attr/%s: invalid attribute", attr);
-	snprintf(what, sizeof(what), "/proc/%s", rel);
+	/* the label in the error: the kernel's EINVAL is all it says of an unknown one */
+	snprintf(what, sizeof(what), "/proc/%s (label %.300s)", rel, val);
 	proc_write(what, rel, val, strlen(val));
 }
 

@@ -367,7 +367,7 @@ func TestLabelError(t *testing.T) {
 		t.Skip("an LSM is active")
 	}
 	p := newPlan().op(initplan.OpLabel, initplan.S("exec"), initplan.S("x")).sh("true")
-	mustFail(t, job{plan: p.bytes(t)}, "write /proc/thread-self/attr/exec: Invalid argument")
+	mustFail(t, job{plan: p.bytes(t)}, "write /proc/thread-self/attr/exec (label x): Invalid argument")
 }
 
 // TestCwdOutsideRoot: a cwd through /proc/self/fd/N to a host directory
