@@ -44,6 +44,9 @@ type Created struct {
 	*Container
 	init *initproc.Init
 	tty  *ttyProxy
+	// sealed: the sealed binary of a run, kept until its payload is
+	// waited for (see holdSealed).
+	sealed *os.File
 }
 
 // Create sets up a container: state directory, cgroups, the init child with
@@ -91,6 +94,9 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		}
 		if c.tty != nil {
 			c.tty.close()
+		}
+		if c.sealed != nil {
+			c.sealed.Close()
 		}
 		h.Remove()
 	}()
@@ -202,7 +208,11 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		GidMappings: res.GidMappings, GidMappingsEnableSetgroups: res.Setgroups,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, ExtraFiles: extra, CgroupFD: join.fd(),
 	})
-	exe.Close()
+	if o.Run && err == nil {
+		c.sealed = exe
+	} else {
+		exe.Close()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +295,9 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 }
 
 // Process returns the payload for a foreground wait (run without -d).
-func (c *Created) Process() *Process { return &Process{Pid: c.st.InitPid, tty: c.tty} }
+func (c *Created) Process() *Process {
+	return &Process{Pid: c.st.InitPid, tty: c.tty, sealed: c.sealed}
+}
 
 // wrapInitErr words an error of the init child as runc does.
 func wrapInitErr(err error) error {

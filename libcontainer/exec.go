@@ -98,7 +98,10 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 		return nil, err
 	}
 	in, err := initproc.Start(&initproc.Spawn{Exe: exe, ExtraFiles: o.PreserveFds, CgroupFD: cgroupFD})
-	exe.Close()
+	if err != nil || o.Detach {
+		exe.Close()
+		exe = nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +109,9 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 		if retErr != nil {
 			killWait(in)
 			tty.close()
+			if exe != nil {
+				exe.Close()
+			}
 		}
 	}()
 	joinTo := func(pid int) error {
@@ -147,7 +153,7 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 			return nil, err
 		}
 	}
-	return &Process{Pid: in.Pid, tty: tty}, nil
+	return &Process{Pid: in.Pid, tty: tty, sealed: exe}, nil
 }
 
 type execHandler struct {

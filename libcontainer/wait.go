@@ -1,6 +1,8 @@
 package libcontainer
 
 import (
+	"os"
+
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
@@ -12,6 +14,12 @@ import (
 type Process struct {
 	Pid int
 	tty *ttyProxy
+	// sealed is the sealed husk binary the process's init ran from, held
+	// until the process is waited for: the last reference to the sealed
+	// overlayfs tears it down with an expedited RCU grace period (in
+	// ovl_free_fs), which would otherwise fall on the payload's execve,
+	// before its first instruction (0.2-4 ms here).
+	sealed *os.File
 }
 
 // Wait proxies the terminal, forwards husk's signals to the process (see
@@ -29,6 +37,9 @@ func (p *Process) Wait() int {
 		}
 	}
 	sigfwd.Stop()
+	if p.sealed != nil {
+		p.sealed.Close()
+	}
 	p.tty.wait()
 	p.tty.close()
 	switch {
