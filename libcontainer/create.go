@@ -337,8 +337,12 @@ func (hd *createHandler) Usermap(pid int) error {
 }
 
 func (hd *createHandler) Hooks(pid int) ([]byte, error) {
-	// Hooks see the container's process in its cgroups.
+	// Hooks see the container's process in its cgroups, and the network
+	// devices in its namespace.
 	if err := hd.waitJoin(); err != nil {
+		return nil, err
+	}
+	if err := moveNetDevices(pid, hd.cfg.NetDevices); err != nil {
 		return nil, err
 	}
 	st := hd.c.st

@@ -71,6 +71,9 @@ func ToConfig(spec *specs.Spec, opts Options) (*configs.Config, error) {
 	if err := convertTimeOffsets(l, c); err != nil {
 		return nil, err
 	}
+	if err := convertNetDevices(l, c, opts.Rootless); err != nil {
+		return nil, err
+	}
 	if len(spec.Mounts) > 0 {
 		c.Mounts = make([]*configs.Mount, 0, len(spec.Mounts))
 	}

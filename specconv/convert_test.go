@@ -381,9 +381,28 @@ func TestToConfigErrors(t *testing.T) {
 		// unsupported
 		{"intelRdt", Options{}, func(s *specs.Spec, _ string) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} },
 			"linux.intelRdt: not supported"},
-		{"netDevices", Options{}, func(s *specs.Spec, _ string) {
+		{"netDevices host name", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth/1": {}}
+		}, `linux.netDevices["eth/1"]: invalid host device name: contains '/', ':' or white space`},
+		{"netDevices name", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {Name: "a-very-long-interface"}}
+		}, `linux.netDevices["eth1"].name: invalid device name "a-very-long-interface": longer than 15 bytes (IFNAMSIZ)`},
+		{"netDevices template", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {Name: "e%s"}}
+		}, `linux.netDevices["eth1"].name: invalid device name "e%s": '%' is only allowed as one "%d" template`},
+		{"netDevices same name", Options{}, func(s *specs.Spec, _ string) {
+			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {Name: "eth0"}, "eth2": {Name: "eth0"}}
+		}, `linux.netDevices["eth2"].name: "eth0" is also the name of "eth1" in the container`},
+		{"netDevices host netns", Options{}, func(s *specs.Spec, _ string) {
 			s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}}
-		}, "linux.netDevices: not supported"},
+			var ns []specs.LinuxNamespace
+			for _, n := range s.Linux.Namespaces {
+				if n.Type != specs.NetworkNamespace {
+					ns = append(ns, n)
+				}
+			}
+			s.Linux.Namespaces = ns
+		}, "linux.netDevices: needs a network namespace (linux.namespaces has no network entry)"},
 		{"personality flags", Options{}, func(s *specs.Spec, _ string) {
 			s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux, Flags: []specs.LinuxPersonalityFlag{"X"}}
 		}, "linux.personality.flags: not supported"},

@@ -32,6 +32,7 @@ func fastConfig(d *fastDec, v any, c *configs.Config) {
 	getMap(o, "Sysctl", &c.Sysctl, toStr)
 	getPtr(o, "Personality", &c.Personality, fastPersonality)
 	getPtr(o, "MemoryPolicy", &c.MemoryPolicy, fastMemoryPolicy)
+	getMap(o, "NetDevices", &c.NetDevices, fastNetDevice)
 	get(o, "MountLabel", &c.MountLabel, toStr)
 	getMapK(o, "Hooks", &c.Hooks, fastCfgHookList)
 	getPtr(o, "Process", &c.Process, fastCfgProcess)

@@ -29,6 +29,7 @@ func maximalConfig() *configs.Config {
 		Sysctl:        map[string]string{"net.ipv4.ip_forward": "1"},
 		Personality:   s.Linux.Personality,
 		MemoryPolicy:  s.Linux.MemoryPolicy,
+		NetDevices:    s.Linux.NetDevices,
 		MountLabel:    "l",
 		Hooks:         configs.Hooks{configs.Poststop: {{Path: "/bin/true", Args: []string{"true"}, Env: []string{"A=1"}, Timeout: 3}}},
 		Process: &configs.Process{

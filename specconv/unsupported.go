@@ -34,8 +34,6 @@ func unsupported(s *specs.Spec) error {
 	switch {
 	case l.IntelRdt != nil:
 		return notSupported("linux.intelRdt")
-	case len(l.NetDevices) > 0:
-		return notSupported("linux.netDevices")
 	case l.Personality != nil && len(l.Personality.Flags) > 0:
 		// runc ignores them with a warning; no flag is defined by the spec.
 		return notSupported("linux.personality.flags")

@@ -55,7 +55,7 @@ func currentFeatures() *features.Features {
 			MemoryPolicy:    &features.MemoryPolicy{Modes: specconv.KnownMemoryPolicyModes(), Flags: specconv.KnownMemoryPolicyFlags()},
 			IntelRdt:        &features.IntelRdt{Enabled: &f},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}}, // libcontainer/idmap
-			NetDevices:      &features.NetDevices{Enabled: &f},
+			NetDevices:      &features.NetDevices{Enabled: &t},                              // libcontainer/netdev
 		},
 		Annotations: map[string]string{
 			"io.github.husk-runtime.husk.version": version,

@@ -164,6 +164,7 @@ type Config struct {
 	Sysctl          map[string]string
 	Personality     *specs.LinuxPersonality
 	MemoryPolicy    *specs.LinuxMemoryPolicy
+	NetDevices      map[string]specs.LinuxNetDevice
 	MountLabel      string
 	Hooks           Hooks
 	Process         *Process

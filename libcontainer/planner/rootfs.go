@@ -56,7 +56,7 @@ func planRootfs(p *initplan.Plan, cfg *configs.Config, proc *configs.Process, o 
 	if proc.Cwd != "" && proc.Cwd != "/" {
 		p.Add(initplan.OpMkdir, initplan.S(proc.Cwd), initplan.I(0o755))
 	}
-	planSyncHooks(p, o)
+	planSyncHooks(p, cfg, o)
 	switch {
 	case !ownMntns:
 		p.Add(initplan.OpChroot, initplan.S(""))
@@ -255,12 +255,13 @@ func planDevices(p *initplan.Plan, cfg *configs.Config, o *Options) {
 	}
 }
 
-// planSyncHooks asks the parent to run prestart/createRuntime hooks (and
-// fetches the state JSON) when any hook runs before the payload, then runs
-// createContainer hooks in the container's mount namespace.
-func planSyncHooks(p *initplan.Plan, o *Options) {
+// planSyncHooks asks the parent to move linux.netDevices and run
+// prestart/createRuntime hooks (and fetches the state JSON) when there is
+// any of that or a hook runs before the payload, then runs createContainer
+// hooks in the container's mount namespace.
+func planSyncHooks(p *initplan.Plan, cfg *configs.Config, o *Options) {
 	h := o.Hooks
-	if len(h[configs.Prestart])+len(h[configs.CreateRuntime])+len(h[configs.CreateContainer])+len(h[configs.StartContainer]) == 0 {
+	if len(h[configs.Prestart])+len(h[configs.CreateRuntime])+len(h[configs.CreateContainer])+len(h[configs.StartContainer])+len(cfg.NetDevices) == 0 {
 		return
 	}
 	p.Add(initplan.OpSyncHooks)
