@@ -27,10 +27,11 @@ GOBUILD := CGO_ENABLED=1 $(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(
 # runc + crun (references for tests and bench), gcc/libc6-dev/pkg-config (cgo, static
 # link), jq, iproute2 (netns tests), time + util-linux + procps (bench, conformance),
 # qemu/kmod/cpio/systemd/dbus (cgroup v2 guest lanes), apparmor, selinux-policy-default +
-# policycoreutils (the LSM tests in the guest; neither LSM is enabled on this host).
+# policycoreutils (the LSM tests in the guest; neither LSM is enabled on this host),
+# podman + conmon + containerd (the engine tests drive husk through them).
 DEB_PKGS := busybox-static libseccomp-dev jq iproute2 runc crun time util-linux procps \
 	gcc libc6-dev pkg-config make git file binutils ca-certificates qemu-system-x86 kmod cpio systemd dbus apparmor \
-	selinux-policy-default policycoreutils
+	selinux-policy-default policycoreutils podman conmon containerd
 
 SHARED ?= ../shared
 DEMO_ID ?= husk-demo
