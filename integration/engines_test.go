@@ -101,6 +101,11 @@ func TestPodman(t *testing.T) {
 	if !strings.Contains(r.Stdout, "hello from pid 1") {
 		t.Errorf("podman run: %q, want the payload as PID 1", r.Stdout)
 	}
+	// -t: conmon receives the pty master over husk's --console-socket
+	r = p.must(append(append([]string{"run", "--rm", "-t"}, common...), "localhost/husk-itest", "sh", "-c", "tty; stty size")...)
+	if !strings.Contains(r.Stdout, "/dev/pts/0") {
+		t.Errorf("podman run -t: %q, want the payload on /dev/pts/0", r.Stdout)
+	}
 	p.must(append(append([]string{"run", "-d", "--name", "c1"}, common...), "localhost/husk-itest", "sleep", "60")...)
 	r = p.must("exec", "c1", "sh", "-c", `echo "exec as $$"; tr '\0' ' ' < /proc/1/cmdline`)
 	if !strings.Contains(r.Stdout, "exec as") || !strings.Contains(r.Stdout, "sleep 60") {
