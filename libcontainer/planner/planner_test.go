@@ -328,18 +328,7 @@ func TestCgroupMountRemountFlags(t *testing.T) {
 		cfg.Mounts = append(cfg.Mounts, &configs.Mount{Source: "cgroup", Destination: "/sys/fs/cgroup", Device: "cgroup",
 			Flags: unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RELATIME})
 		o.Mode, o.FifoFd = ModeCreate, 3
-		r, err := Build(cfg, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := r.Plan.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ops, err := initplan.Decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ops := buildOps(t, cfg, o)
 		for _, op := range ops {
 			if op.Code == initplan.OpRemount && op.Str(0) == "/sys/fs/cgroup" {
 				return op.Args[1].Int
@@ -366,18 +355,7 @@ func TestMemPolicyOp(t *testing.T) {
 	cfg := baseConfig()
 	cfg.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolInterleave, Nodes: "0,65-66",
 		Flags: []specs.MemoryPolicyFlagType{specs.MpolFStaticNodes}}
-	r, err := Build(cfg, &Options{Mode: ModeCreate, FifoFd: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := r.Plan.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops, err := initplan.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ops := buildOps(t, cfg, &Options{Mode: ModeCreate, FifoFd: 3})
 	for _, op := range ops {
 		if op.Code != initplan.OpMemPolicy {
 			continue
@@ -392,4 +370,22 @@ func TestMemPolicyOp(t *testing.T) {
 		return
 	}
 	t.Fatal("no mempolicy op")
+}
+
+// buildOps builds a plan and decodes it back into its ops.
+func buildOps(t *testing.T, cfg *configs.Config, o *Options) []initplan.Op {
+	t.Helper()
+	r, err := Build(cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Plan.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := initplan.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ops
 }
