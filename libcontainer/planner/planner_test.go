@@ -290,18 +290,7 @@ func TestIdmappedMount(t *testing.T) {
 	if err == nil || err.Error() != "mounts[3] (/t): idmapped mount: no detached mount was made for it" {
 		t.Fatalf("error %v", err)
 	}
-	r, err := Build(cfg, &Options{Mode: ModeCreate, FifoFd: 3, IDMapFds: map[int]int{2: 4, 3: 5}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := r.Plan.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops, err := initplan.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ops := buildOps(t, cfg, &Options{Mode: ModeCreate, FifoFd: 3, IDMapFds: map[int]int{2: 4, 3: 5}})
 	got := map[string][2]int64{}
 	for _, op := range ops {
 		if op.Code == initplan.OpMount {
