@@ -3,7 +3,7 @@ package integration
 import (
 	"bufio"
 	"encoding/json"
-	"os/exec"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +74,10 @@ func TestEventsStreamAndOOM(t *testing.T) {
 	}()
 	types := map[string]int{}
 	deadline := time.After(10 * time.Second)
-	go func() { time.Sleep(500 * time.Millisecond); _ = exec.Command("touch", hd+"/go").Run() }()
+	// The payload allocates only once events has reported, so the oom
+	// cannot fall before events has read its baseline (a slow guest may
+	// take longer than any fixed delay to get there).
+	released := false
 wait:
 	for types["oom"] == 0 || types["stats"] < 2 {
 		select {
@@ -87,6 +90,12 @@ wait:
 				t.Fatalf("event line %q: %v", l, err)
 			}
 			types[ev.Type]++
+			if !released {
+				released = true
+				if err := os.WriteFile(hd+"/go", nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 		case <-deadline:
 			break wait
 		}
