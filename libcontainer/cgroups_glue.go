@@ -68,6 +68,31 @@ type cgroupJoin struct {
 	// pending: the cgroup is made by the join itself (a systemd scope), so
 	// the init's rootfs (its cgroup mount) must wait for it.
 	pending bool
+	// tasks are the v1 "tasks" files the child joins itself through
+	// (openTasks): join then has nothing left to do.
+	tasks []*os.File
+}
+
+// openTasks opens the v1 "tasks" files for the child to write "0" to
+// (planner.Options.CgroupTasks), appending them to extra, the child's
+// fds from 3 on. None where the join makes the cgroup (systemd) or the
+// manager has no v1 hierarchies.
+func (j *cgroupJoin) openTasks(extra *[]*os.File) ([]planner.CgroupTask, error) {
+	if j.pending {
+		return nil, nil
+	}
+	files := cgroups.TaskFiles(j.cg)
+	out := make([]planner.CgroupTask, 0, len(files))
+	for _, name := range files {
+		f, err := os.OpenFile(name, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("join cgroup %s: %w", name, err)
+		}
+		j.tasks = append(j.tasks, f)
+		out = append(out, planner.CgroupTask{Fd: 3 + len(*extra), Path: name})
+		*extra = append(*extra, f)
+	}
+	return out, nil
 }
 
 // prepare opens the cgroup2 directory for CLONE_INTO_CGROUP.
@@ -102,6 +127,9 @@ func (j *cgroupJoin) fd() int {
 // join writes pid to the v1 tasks files (cgroup.procs when the manager
 // has none).
 func (j *cgroupJoin) join(pid int) error {
+	if j.tasks != nil {
+		return nil // the child wrote "0" to them (OpCgroupJoin)
+	}
 	files := cgroups.TaskFiles(j.cg)
 	if files == nil && j.cgroupFD == nil {
 		return j.cg.Join(pid, "")
@@ -116,8 +144,14 @@ func (j *cgroupJoin) join(pid int) error {
 }
 
 func (j *cgroupJoin) close() {
-	if j != nil && j.cgroupFD != nil {
+	if j == nil {
+		return
+	}
+	if j.cgroupFD != nil {
 		j.cgroupFD.Close()
+	}
+	for _, f := range j.tasks {
+		f.Close()
 	}
 }
 

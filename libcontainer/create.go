@@ -170,6 +170,9 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		popts.FifoFd = 3 + len(extra)
 		extra = append(extra, fifo)
 	}
+	if popts.CgroupTasks, err = join.openTasks(&extra); err != nil {
+		return nil, err
+	}
 	if idmapped != nil {
 		popts.IDMapFds = make(map[int]int, len(idmapped))
 		for i := range cfg.Mounts {

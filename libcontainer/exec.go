@@ -76,6 +76,19 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	if popts.Seccomp, err = compileSeccomp(cfg); err != nil {
 		return nil, err
 	}
+	join, err := prepareJoin(cg)
+	if err != nil {
+		return nil, err
+	}
+	defer join.close()
+	extra := o.PreserveFds
+	if o.Cgroup == "" && !frozen {
+		// The process joins the v1 hierarchies itself, first thing.
+		extra = append([]*os.File(nil), o.PreserveFds...)
+		if popts.CgroupTasks, err = join.openTasks(&extra); err != nil {
+			return nil, err
+		}
+	}
 	res, err := planner.Build(cfg, popts)
 	if err != nil {
 		return nil, err
@@ -84,11 +97,6 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	if err != nil {
 		return nil, err
 	}
-	join, err := prepareJoin(cg)
-	if err != nil {
-		return nil, err
-	}
-	defer join.close()
 	cgroupFD := join.fd()
 	if o.Cgroup != "" || frozen {
 		cgroupFD = -1
@@ -97,7 +105,7 @@ func (c *Container) Exec(o *ExecOpts) (_ *Process, retErr error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := initproc.Start(&initproc.Spawn{Exe: exe, ExtraFiles: o.PreserveFds, CgroupFD: cgroupFD})
+	in, err := initproc.Start(&initproc.Spawn{Exe: exe, ExtraFiles: extra, CgroupFD: cgroupFD})
 	if err != nil || o.Detach {
 		exe.Close()
 		exe = nil

@@ -101,7 +101,8 @@ const (
 	OpChroot      uint32 = 72 // s path ("" = the prepared rootfs): chroot, chdir /
 	OpCgroupSync  uint32 = 73 // (none): send SyncCgroup, wait for SyncAck (the parent joined this process to its cgroups)
 	OpMemPolicy   uint32 = 74 // i mode | mode flags, b node mask (unsigned longs): set_mempolicy
-	OpMaxOp       uint32 = 75
+	OpCgroupJoin  uint32 = 75 // i fd, s path: write "0" to a v1 "tasks" fd (moves this single-threaded process), close it; path for errors
+	OpMaxOp       uint32 = 76
 )
 
 // Mount option bits (OpMount's last arg).
@@ -144,5 +145,5 @@ var OpNames = map[uint32]string{
 	OpCloseFds: "close-fds", OpReady: "ready", OpWaitStart: "wait-start", OpExec: "exec",
 	OpLabel: "label", OpKeyring: "keyring", OpOOMScoreAdj: "oom-score-adj", OpDupStdio: "dup-stdio",
 	OpRootHostNs: "root-host-ns", OpChroot: "chroot", OpCgroupSync: "cgroup-sync",
-	OpMemPolicy: "mempolicy",
+	OpMemPolicy: "mempolicy", OpCgroupJoin: "cgroup-join",
 }

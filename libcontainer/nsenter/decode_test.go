@@ -49,6 +49,7 @@ func everyOp() *initplan.Plan {
 	p.Add(initplan.OpIOPrio, I(2), I(4))
 	p.Add(initplan.OpAffinity, initplan.B([]byte{1}))
 	p.Add(initplan.OpMemPolicy, I(3), initplan.U64s([]uint64{1}))
+	p.Add(initplan.OpCgroupJoin, I(3), S("/sys/fs/cgroup/pids/x/tasks"))
 	p.Add(initplan.OpUmask, I(0o22))
 	p.Add(initplan.OpNoNewPrivs)
 	p.Add(initplan.OpCapBounding, I(-1))

@@ -90,6 +90,7 @@ static const char *const op_sigs[OP_MAX_OP] = {
 	[OP_CHROOT] = "s",
 	[OP_CGROUP_SYNC] = "",
 	[OP_MEM_POLICY] = "iq",
+	[OP_CGROUP_JOIN] = "is",
 };
 
 static const char *const op_names[OP_MAX_OP] = {
@@ -110,7 +111,7 @@ static const char *const op_names[OP_MAX_OP] = {
 	[OP_EXEC] = "exec", [OP_LABEL] = "label", [OP_KEYRING] = "keyring",
 	[OP_O_O_M_SCORE_ADJ] = "oom-score-adj", [OP_DUP_STDIO] = "dup-stdio",
 	[OP_ROOT_HOST_NS] = "root-host-ns", [OP_CHROOT] = "chroot", [OP_CGROUP_SYNC] = "cgroup-sync",
-	[OP_MEM_POLICY] = "mempolicy",
+	[OP_MEM_POLICY] = "mempolicy", [OP_CGROUP_JOIN] = "cgroup-join",
 };
 
 const char *op_name(uint32_t code)
@@ -287,7 +288,7 @@ static const op_fn handlers[OP_MAX_OP] = {
 	[OP_EXEC] = op_exec, [OP_LABEL] = op_label, [OP_KEYRING] = op_keyring,
 	[OP_O_O_M_SCORE_ADJ] = op_oom_score_adj, [OP_DUP_STDIO] = op_dup_stdio,
 	[OP_ROOT_HOST_NS] = op_root_host_ns, [OP_CHROOT] = op_chroot, [OP_CGROUP_SYNC] = op_cgroup_sync,
-	[OP_MEM_POLICY] = op_mempolicy,
+	[OP_MEM_POLICY] = op_mempolicy, [OP_CGROUP_JOIN] = op_cgroup_join,
 };
 
 /* parse_fd parses the pipe's fd number; -1 when it is not a plain number. */

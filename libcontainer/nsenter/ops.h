@@ -48,6 +48,7 @@ void op_personality(const struct plan_op *op);
 void op_scheduler(const struct plan_op *op);
 void op_ioprio(const struct plan_op *op);
 void op_mempolicy(const struct plan_op *op);
+void op_cgroup_join(const struct plan_op *op);
 void op_affinity(const struct plan_op *op);
 void op_umask(const struct plan_op *op);
 void op_no_new_privs(const struct plan_op *op);

@@ -64,7 +64,8 @@
 #define OP_CHROOT (72) /* s path ("" = the prepared rootfs): chroot, chdir / */
 #define OP_CGROUP_SYNC (73) /* (none): send SyncCgroup, wait for SyncAck (the parent joined this process to its cgroups) */
 #define OP_MEM_POLICY (74) /* i mode | mode flags, b node mask (unsigned longs): set_mempolicy */
-#define OP_MAX_OP (75)
+#define OP_CGROUP_JOIN (75) /* i fd, s path: write "0" to a v1 "tasks" fd (moves this single-threaded process), close it; path for errors */
+#define OP_MAX_OP (76)
 #define MOUNT_OPT_REC_ATTR (1ull << 0) /* apply attr set/clear with AT_RECURSIVE (else non-recursive) */
 #define MOUNT_OPT_I_D_MAP_REC (1ull << 1) /* idmapped recursively (ridmap; informational: the parent applied it) */
 #define MOUNT_OPT_FILE (1ull << 2) /* destination is a file (create it empty), not a directory */

@@ -319,6 +319,26 @@ void op_close_fds(const struct plan_op *op)
 }
 
 /*
+ * op_cgroup_join moves this process into one of the container's v1
+ * cgroups: "0" written to the hierarchy's "tasks" file (opened by the
+ * parent) moves the calling thread alone, which — unlike a pid written by
+ * another process — skips the kernel's global threadgroup lock and the RCU
+ * grace period its first write lock after a quiet period waits for
+ * (milliseconds). The init is single-threaded: its one thread is all of it.
+ * The kernel checks the permission against the parent's credentials (the
+ * file's opener).
+ */
+void op_cgroup_join(const struct plan_op *op)
+{
+	int fd = (int)ARG_I(op, 0);
+	ssize_t n = write(fd, "0", 1);
+
+	if (n != 1)
+		die("join cgroup %s: %s", ARG_S(op, 1), n < 0 ? errtext(errno) : "short write");
+	close(fd);
+}
+
+/*
  * op_cgroup_sync waits until the parent has moved this process into the
  * container's cgroups: the parent does that while the init sets up the
  * rootfs, instead of before (a v1 cgroup attach may wait for an RCU grace

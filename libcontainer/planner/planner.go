@@ -42,6 +42,14 @@ type CgroupMount struct {
 	Symlink string
 }
 
+// CgroupTask is the child's fd of one v1 "tasks" file, opened by the
+// caller, that the init writes "0" to (OpCgroupJoin); Path names it in
+// errors.
+type CgroupTask struct {
+	Fd   int
+	Path string
+}
+
 // Options are the runtime facts the plan depends on.
 type Options struct {
 	Mode Mode
@@ -71,6 +79,11 @@ type Options struct {
 	IDMapFds map[int]int
 	// HostDevices uses bind mounts instead of mknod (user namespaces).
 	HostDevices bool
+	// CgroupTasks, when set, make the init join its v1 cgroups itself,
+	// right after execCPUAffinity.initial and before anything else, so
+	// that all it does (and forks) is accounted there; the caller then
+	// joins nothing (LateCgroupJoin is ignored).
+	CgroupTasks []CgroupTask
 	// LateCgroupJoin lets the caller move the init into its cgroups while
 	// the init sets up the rootfs: the plan then waits for it (OpCgroupSync)
 	// before the process set-up. Ignored where the init depends on its
@@ -111,15 +124,16 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 		proc = o.Process
 	}
 	if o.Mode == ModeExec {
+		if err := planInitialAffinity(r.Plan, proc); err != nil {
+			return nil, err
+		}
+		planCgroupJoin(r.Plan, o)
 		planExecNamespaces(r, cfg, o)
-		if o.LateCgroupJoin {
+		if o.LateCgroupJoin && len(o.CgroupTasks) == 0 {
 			oc := *o
 			oc.cgroupSync = true
 			o = &oc
 			r.CgroupSync = true
-		}
-		if err := planInitialAffinity(r.Plan, proc); err != nil {
-			return nil, err
 		}
 		if o.ExecRoot != "" {
 			r.Plan.Add(initplan.OpChroot, initplan.S(o.ExecRoot))
@@ -133,12 +147,13 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 	if err := planInitialAffinity(r.Plan, proc); err != nil {
 		return nil, err
 	}
+	planCgroupJoin(r.Plan, o)
 	if proc.OOMScoreAdj != nil {
 		// Before any new user namespace: lowering it needs host privileges.
 		r.Plan.Add(initplan.OpOOMScoreAdj, initplan.I(int64(*proc.OOMScoreAdj)))
 	}
 	planNamespaces(r, cfg)
-	if o.LateCgroupJoin && !r.Forks && !cfg.HasNamespace(configs.NEWCGROUP) {
+	if o.LateCgroupJoin && len(o.CgroupTasks) == 0 && !r.Forks && !cfg.HasNamespace(configs.NEWCGROUP) {
 		oc := *o
 		oc.cgroupSync = true
 		o = &oc
@@ -152,6 +167,14 @@ func Build(cfg *configs.Config, o *Options) (*Result, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// planCgroupJoin: the init moves itself into each v1 cgroup (see
+// Options.CgroupTasks).
+func planCgroupJoin(p *initplan.Plan, o *Options) {
+	for _, t := range o.CgroupTasks {
+		p.Add(initplan.OpCgroupJoin, initplan.I(int64(t.Fd)), initplan.S(t.Path))
+	}
 }
 
 // planInitialAffinity: execCPUAffinity.initial is the init's first op,

@@ -247,6 +247,38 @@ func TestLateCgroupJoin(t *testing.T) {
 	}
 }
 
+// With CgroupTasks the init joins its v1 cgroups itself, right after
+// execCPUAffinity.initial and before anything else (a cgroup namespace is
+// then rooted there), for the container's init and for exec; the late
+// join is not planned then.
+func TestCgroupSelfJoin(t *testing.T) {
+	tasks := []CgroupTask{{Fd: 5, Path: "/sys/fs/cgroup/pids/c1/tasks"}, {Fd: 6, Path: "/sys/fs/cgroup/memory/c1/tasks"}}
+	cfg := baseConfig()
+	cfg.Namespaces = append(cfg.Namespaces, configs.Namespace{Type: configs.NEWCGROUP})
+	cfg.Process.ExecCPUAffinity = &specs.CPUAffinity{Initial: "0", Final: "0"}
+	for _, mode := range []Mode{ModeRun, ModeCreate, ModeExec} {
+		r, err := Build(cfg, &Options{Mode: mode, CgroupTasks: tasks, LateCgroupJoin: true, FifoFd: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := opNames(t, r)
+		if len(names) < 3 || names[0] != "affinity" || names[1] != "cgroup-join" || names[2] != "cgroup-join" {
+			t.Errorf("mode %d: ops %v, want affinity, cgroup-join x2 first", mode, names)
+		}
+		if r.CgroupSync {
+			t.Errorf("mode %d: late cgroup join planned beside the self-join", mode)
+		}
+		if mode != ModeExec {
+			assertOrder(t, names, "cgroup-join", "unshare", "exec")
+		}
+		b, _ := r.Plan.Bytes()
+		ops, _ := initplan.Decode(b)
+		if ops[2].Args[0].Int != 6 || string(ops[2].Args[1].Bytes) != "/sys/fs/cgroup/memory/c1/tasks\x00" {
+			t.Errorf("mode %d: second join op %+v", mode, ops[2])
+		}
+	}
+}
+
 // LSM labels are written through OpLabel before any seccomp filter and
 // the capability drop, and take effect at exec.
 func TestLSMLabels(t *testing.T) {

@@ -102,10 +102,19 @@ func TestHostLifecycle(t *testing.T) {
 
 	mem := int64(64 << 20)
 	r := &specs.LinuxResources{
-		Memory:  &specs.LinuxMemory{Limit: &mem, Swap: i64(128 << 20), Reservation: i64(32 << 20)},
-		Pids:    &specs.LinuxPids{Limit: i64(10)},
-		CPU:     &specs.LinuxCPU{Shares: u64(512), Quota: i64(50000), Period: u64(100000), Cpus: "0", Mems: "0"},
-		BlockIO: &specs.LinuxBlockIO{Weight: u16(200)},
+		Memory: &specs.LinuxMemory{Limit: &mem, Swap: i64(128 << 20), Reservation: i64(32 << 20)},
+		Pids:   &specs.LinuxPids{Limit: i64(10)},
+		CPU:    &specs.LinuxCPU{Shares: u64(512), Quota: i64(50000), Period: u64(100000), Cpus: "0", Mems: "0"},
+	}
+	// A weight needs BFQ (blkio.bfq.weight) or CFQ (blkio.weight); kernels
+	// without either (this machine's) refuse it, naming the field.
+	if common.PathExists(m.paths["blkio"]+"/blkio.bfq.weight") || common.PathExists(m.paths["blkio"]+"/blkio.weight") {
+		r.BlockIO = &specs.LinuxBlockIO{Weight: u16(200)}
+	} else {
+		err := m.Set(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(200)}})
+		if err == nil || !strings.Contains(err.Error(), "linux.resources.blockIO.weight") {
+			t.Errorf("a weight without BFQ/CFQ: %v, want an error naming linux.resources.blockIO.weight", err)
+		}
 	}
 	start = time.Now()
 	if err := m.Set(r); err != nil {
