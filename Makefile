@@ -19,7 +19,11 @@ GO ?= go
 BINARY  ?= husk
 VERSION ?= 0.1.0-dev
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
-BUILDTAGS ?= netgo osusergo
+# urfave_cli_no_template: urfave/cli v3 renders help without text/template
+# (same text for husk's commands), whose reflect.Method use turns off the
+# linker's dead-code elimination of exported methods: 6.7 -> 5.5 MB binary,
+# and about 1 MiB less resident per husk process (make lint checks it stays off).
+BUILDTAGS ?= netgo osusergo urfave_cli_no_template
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT) -extldflags -static
 GOBUILD := CGO_ENABLED=1 $(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)"
 
@@ -100,6 +104,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
 	if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@n=$$(CGO_ENABLED=1 $(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "-dumpdep -extldflags -static" -o /dev/null ./cmd/husk 2>&1 | grep -c '<ReflectMethod>'); \
+	if [ "$$n" != 0 ]; then echo "make lint: $$n reachable reflect.Method/MethodByName callers in ./cmd/husk disable the linker's dead-code elimination (go build -ldflags=-dumpdep | grep ReflectMethod)"; exit 1; fi
 
 # A short run of every fuzz target (go test -fuzz takes one package and one
 # target at a time). Crashers land in <pkg>/testdata/fuzz/<Target>/, which
