@@ -153,8 +153,9 @@ func TestCgroupDefaultPath(t *testing.T) {
 
 // The payload starts in its cgroups: its first look at /proc/self/cgroup
 // (no cgroup namespace) names the container's cgroup in every v1
-// hierarchy, for run and for create + start (husk moves the init while it
-// sets up the rootfs and the init waits for that before going on).
+// hierarchy, for run, for create + start and for an exec'd process (the
+// init, and exec's process, write "0" to each v1 "tasks" file husk opened
+// for them as their first step).
 func TestCgroupJoinedBeforePayload(t *testing.T) {
 	e := newEnv(t)
 	check := func(what, id, out string) {
@@ -185,6 +186,8 @@ func TestCgroupJoinedBeforePayload(t *testing.T) {
 	data, _ := os.ReadFile(out)
 	check("create+start", id, string(data))
 	e.mustHusk("delete", id)
+	id = e.running()
+	check("exec", id, e.mustHusk("exec", id, "cat", "/proc/self/cgroup").Stdout)
 }
 
 // Kernel memory limits are ignored with runc's warning (deprecated since
