@@ -85,7 +85,9 @@ func newApp() *cli.Command {
 }
 
 func main() {
-	err := newApp().Run(context.Background(), os.Args)
+	app := newApp()
+	app.Commands = onlyCommand(app, os.Args[1:])
+	err := app.Run(context.Background(), os.Args)
 	if err != nil {
 		fatal(err)
 	}
