@@ -59,9 +59,11 @@ func cgroupMounts(cg cgroupManager) func(bool) []planner.CgroupMount {
 // cgroupJoin places a freshly started, still single-threaded child in
 // the container's cgroups: the cgroup2 directory through clone3
 // CLONE_INTO_CGROUP (cgroupFD, opened before the fork), the v1 hierarchies
-// by writing its pid to their "tasks" files, which moves the one thread
-// without the global threadgroup lock (and its RCU wait) that a
-// cgroup.procs write takes.
+// by the child itself writing "0" to their "tasks" files (openTasks),
+// which moves the calling thread without the kernel's global threadgroup
+// lock and the RCU grace period its first write lock after a quiet spell
+// waits for; a pid written by husk (join, where the child cannot: a
+// systemd scope made by the join, exec into a paused container) takes it.
 type cgroupJoin struct {
 	cg       cgroupManager
 	cgroupFD *os.File
