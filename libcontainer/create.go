@@ -246,7 +246,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 		// init works (the encoding is most of a millisecond).
 		early = *st
 		saved = make(chan error, 1)
-		go func(pid int) { saved <- saveInitState(h, &early, cfg, pid, o.Run) }(in.Pid)
+		go func(pid int) { saved <- saveInitState(h, &early, cfg, pid) }(in.Pid)
 	}
 	if err := in.Sync(hd); err != nil {
 		return nil, wrapInitErr(err)
@@ -274,7 +274,7 @@ func (rt *Runtime) Create(o *CreateOpts) (_ *Created, retErr error) {
 				return nil, err
 			}
 		}
-		if err := saveInitState(h, st, cfg, in.Pid, o.Run); err != nil {
+		if err := saveInitState(h, st, cfg, in.Pid); err != nil {
 			return nil, err
 		}
 	}
@@ -418,14 +418,13 @@ func namespacePaths(cfg *configs.Config, pid int) []state.NsPath {
 }
 
 // saveInitState records the init in the state and writes it.
-func saveInitState(h *state.Handle, st *state.State, cfg *configs.Config, pid int, run bool) error {
+func saveInitState(h *state.Handle, st *state.State, cfg *configs.Config, pid int) error {
 	ps, err := state.ReadProcStat(pid)
 	if err != nil {
 		return fmt.Errorf("read init process stat: %w", err)
 	}
 	st.InitPid, st.InitStartTime = pid, ps.StartTime
 	st.NamespacePaths = namespacePaths(cfg, pid)
-	st.Started = run
 	return h.Save(st)
 }
 

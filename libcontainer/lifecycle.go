@@ -24,11 +24,9 @@ func (c *Container) Start() error {
 	if err := c.awaitFifo(); err != nil {
 		return err
 	}
+	// The status reads "running" from here on (no exec fifo): nothing
+	// else changes, so the state is not rewritten.
 	_ = os.Remove(c.h.FifoPath())
-	c.st.Started = true
-	if err := c.h.Save(c.st); err != nil {
-		return err
-	}
 	return c.postStart()
 }
 

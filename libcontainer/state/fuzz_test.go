@@ -34,7 +34,7 @@ func FuzzReadState(f *testing.F) {
 		Process: &configs.Process{Args: []string{"sh"}, Env: []string{"PATH=/bin"}, Cwd: "/"},
 		Cgroups: &configs.Cgroup{Path: "/husk/c"}, Hooks: configs.Hooks{"poststop": {{Path: "/bin/true"}}}}
 	seed(&State{ID: "c1", InitPid: os.Getpid(), InitStartTime: 1, Created: time.Unix(1700000000, 5).UTC(),
-		Bundle: "/b", Rootfs: "/b/rootfs", Owner: "root", Started: true,
+		Bundle: "/b", Rootfs: "/b/rootfs", Owner: "root",
 		NamespacePaths: []NsPath{{Type: configs.NEWPID, Path: "/proc/1/ns/pid"}},
 		CgroupPaths:    map[string]string{"memory": "/sys/fs/cgroup/memory/husk/c"}, Config: cfg, Hooks: cfg.Hooks,
 		Annotations: map[string]string{"a": "b"}, OCIVersion: "1.3.0"})

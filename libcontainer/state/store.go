@@ -65,8 +65,6 @@ type State struct {
 	Rootfs        string    `json:"rootfs"`
 	Owner         string    `json:"owner"`
 	Paused        bool      `json:"paused,omitempty"`
-	// Started is set once `start` released the init (or `run` started it).
-	Started bool `json:"started,omitempty"`
 	// NamespacePaths are the init's namespaces that exec joins, in join order.
 	NamespacePaths []NsPath `json:"namespace_paths"`
 	// HostMounts are the mounts the init made under the rootfs in the
