@@ -44,12 +44,9 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if err := cg.Set(r); err != nil {
 		return err
 	}
-	merged := mergeResources(old, r)
-	next := *cfg
-	cg2 := *cfg.Cgroups
-	cg2.Resources = merged
-	next.Cgroups = &cg2
-	c.st.SetConfig(&next)
+	if err := c.st.SetResources(mergeResources(old, r)); err != nil {
+		return err
+	}
 	return c.h.Save(c.st)
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/husk-runtime/husk/libcontainer/configs"
 	"github.com/husk-runtime/husk/specconv"
 )
@@ -29,8 +31,29 @@ func (st *State) LoadConfig() (*configs.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse the configuration in the state: %w", err)
 	}
+	if len(st.Resources) > 0 && cfg.Cgroups != nil {
+		r, err := specconv.DecodeResources(st.Resources)
+		if err != nil {
+			return nil, fmt.Errorf("parse the updated resources in the state: %w", err)
+		}
+		cfg.Cgroups.Resources = r
+	}
 	st.Config = cfg
 	return cfg, nil
+}
+
+// SetResources records linux.resources as update leaves them (see
+// Resources), in the decoded configuration too.
+func (st *State) SetResources(r *specs.LinuxResources) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	st.Resources = b
+	if st.Config != nil && st.Config.Cgroups != nil {
+		st.Config.Cgroups.Resources = r
+	}
+	return nil
 }
 
 // SetConfig replaces the configuration (and its encoded form, and hooks).

@@ -79,8 +79,13 @@ type State struct {
 	// of a millisecond of reflection, which start, kill, delete, state and
 	// list do not need to pay. Hooks are kept beside it for start and
 	// delete.
-	Config      *configs.Config   `json:"-"`
-	RawConfig   json.RawMessage   `json:"config"`
+	Config    *configs.Config `json:"-"`
+	RawConfig json.RawMessage `json:"config"`
+	// Resources is linux.resources as `update` last left it, over the
+	// configuration's (LoadConfig applies it): update encodes only this
+	// small object, not the whole configuration (a millisecond of
+	// encoding/json reflection).
+	Resources   json.RawMessage   `json:"resources,omitempty"`
 	Hooks       configs.Hooks     `json:"hooks,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	OCIVersion  string            `json:"oci_version"`

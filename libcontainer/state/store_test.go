@@ -1,7 +1,10 @@
 package state
 
 import (
+	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/husk-runtime/husk/libcontainer/configs"
 )
@@ -82,6 +85,60 @@ func TestConfigKeptEncoded(t *testing.T) {
 	}
 	if _, err := (&State{}).LoadConfig(); err == nil {
 		t.Fatal("LoadConfig without a configuration")
+	}
+}
+
+// update's resources are kept beside the encoded configuration, which
+// stays as create wrote it, and LoadConfig puts them in place.
+func TestResourcesOverConfig(t *testing.T) {
+	s := &Store{Root: t.TempDir()}
+	h, err := s.Create("c4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Remove()
+	limit := func(v int64) *specs.LinuxResources {
+		return &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &v}}
+	}
+	st := &State{ID: "c4"}
+	st.SetConfig(&configs.Config{Hostname: "h4", Cgroups: &configs.Cgroup{Resources: limit(100)}})
+	if err := h.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	raw := string(st.RawConfig)
+	for _, v := range []int64{200, 300} {
+		got, err := ReadState(h.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := got.LoadConfig(); err != nil {
+			t.Fatal(err)
+		}
+		if err := got.SetResources(limit(v)); err != nil {
+			t.Fatal(err)
+		}
+		if *got.Config.Cgroups.Resources.Memory.Limit != v {
+			t.Fatalf("decoded configuration not updated: %+v", got.Config.Cgroups.Resources.Memory)
+		}
+		if err := h.Save(got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ReadState(h.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.RawConfig) != raw {
+		t.Errorf("the encoded configuration changed:\n%s\n%s", raw, got.RawConfig)
+	}
+	c, err := got.LoadConfig()
+	if err != nil || c.Hostname != "h4" || *c.Cgroups.Resources.Memory.Limit != 300 {
+		t.Fatalf("LoadConfig after two updates: %v %+v", err, c.Cgroups.Resources.Memory)
+	}
+	got.Resources = []byte(`{"memory":{"limit":"x"}}`)
+	got.Config = nil
+	if _, err := got.LoadConfig(); err == nil || !strings.Contains(err.Error(), "updated resources") {
+		t.Errorf("bad resources in the state: %v", err)
 	}
 }
 
