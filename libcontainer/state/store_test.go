@@ -57,12 +57,7 @@ func TestSaveLoadRemove(t *testing.T) {
 // The configuration is kept encoded and decoded on demand; the hooks are
 // readable without it.
 func TestConfigKeptEncoded(t *testing.T) {
-	s := &Store{Root: t.TempDir()}
-	h, err := s.Create("c2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Remove()
+	h := newHandle(t, "c2")
 	cfg := &configs.Config{Hostname: "h1", Hooks: configs.Hooks{configs.Poststop: {{Path: "/bin/true"}}}}
 	st := &State{ID: "c2"}
 	st.SetConfig(cfg)
@@ -91,12 +86,7 @@ func TestConfigKeptEncoded(t *testing.T) {
 // update's resources are kept beside the encoded configuration, which
 // stays as create wrote it, and LoadConfig puts them in place.
 func TestResourcesOverConfig(t *testing.T) {
-	s := &Store{Root: t.TempDir()}
-	h, err := s.Create("c4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Remove()
+	h := newHandle(t, "c4")
 	limit := func(v int64) *specs.LinuxResources {
 		return &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &v}}
 	}
@@ -144,12 +134,7 @@ func TestResourcesOverConfig(t *testing.T) {
 
 // The stub record reads back as a stopped container with its cgroups.
 func TestSaveStub(t *testing.T) {
-	s := &Store{Root: t.TempDir()}
-	h, err := s.Create("c3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Remove()
+	h := newHandle(t, "c3")
 	if err := h.SaveStub(&State{ID: "c3", Bundle: "/b", CgroupPaths: map[string]string{"pids": "/sys/fs/cgroup/pids/c3"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,4 +145,15 @@ func TestSaveStub(t *testing.T) {
 	if st.CurrentStatus(h.Dir) != Stopped {
 		t.Errorf("stub status %v", st.CurrentStatus(h.Dir))
 	}
+}
+
+// newHandle creates container id in a fresh store, removed after the test.
+func newHandle(t *testing.T, id string) *Handle {
+	t.Helper()
+	h, err := (&Store{Root: t.TempDir()}).Create(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Remove() })
+	return h
 }
